@@ -1,0 +1,122 @@
+// Loads one revision of a config repo into a DesiredState, collecting every problem of the
+// commit instead of stopping at the first. A result with problems must never be applied.
+import { posix } from 'node:path';
+import type { ClusterSpec, DesiredState, StackRef, StackSpec } from './model.js';
+import type { ManifestProblem } from './problems.js';
+import { sortProblems } from './problems.js';
+import type { RepoReader } from './repo-reader.js';
+import { repoPath } from './repo-reader.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { validateAgainstSchema } from './schemas.js';
+import { normalizeCluster } from './normalize-cluster.js';
+import { normalizeStack } from './normalize-stack.js';
+import { interpolateDocument } from './interpolate-document.js';
+import { parseDotenv } from './dotenv.js';
+import { checkPlacement } from './placement-checks.js';
+
+export interface LoadResult {
+  /** Present only when there are no problems. */
+  state?: DesiredState;
+  problems: ManifestProblem[];
+  /** The cluster directory that was loaded (resolved when not given). */
+  clusterPath: string;
+}
+
+/**
+ * `clusterPath` is the cluster's directory (`clusters/production`); when omitted and the
+ * repo has exactly one cluster, that one is used.
+ */
+export async function loadDesiredState(reader: RepoReader, clusterPath?: string): Promise<LoadResult> {
+  const problems: ManifestProblem[] = [];
+  const resolved = await resolveClusterPath(reader, clusterPath, problems);
+  if (resolved === undefined) return { problems, clusterPath: clusterPath ?? 'clusters' };
+  const clusterFile = posix.join(resolved, 'cluster.yaml');
+  const clusterSource = await readYaml(reader, clusterFile, problems, `the cluster file ${clusterFile} does not exist at this revision; --path should name a directory holding cluster.yaml`);
+  if (!clusterSource) return { problems, clusterPath: resolved };
+
+  validateAgainstSchema('cluster', clusterSource, problems);
+  const cluster = normalizeCluster(clusterSource, problems);
+  const stacks: StackSpec[] = [];
+  await Promise.all(
+    cluster.stacks.map(async (ref, index) => {
+      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems);
+      if (stack) stacks[index] = stack;
+    }),
+  );
+  const sorted = sortProblems(problems);
+  if (sorted.length > 0) return { problems: sorted, clusterPath: resolved };
+  return { state: { revision: reader.revision, cluster, stacks: stacks.filter(Boolean) }, problems: [], clusterPath: resolved };
+}
+
+async function resolveClusterPath(reader: RepoReader, clusterPath: string | undefined, problems: ManifestProblem[]): Promise<string | undefined> {
+  if (clusterPath !== undefined) {
+    const rel = repoPath(clusterPath.replace(/\/cluster\.ya?ml$/, ''));
+    if (rel === undefined) problems.push({ file: clusterPath, line: 1, col: 1, pointer: '', message: 'the cluster path must stay inside the repository' });
+    return rel;
+  }
+  const candidates: string[] = [];
+  for (const name of await reader.listDir('clusters')) {
+    if (await reader.readFile(`clusters/${name}/cluster.yaml`)) candidates.push(`clusters/${name}`);
+  }
+  if (candidates.length === 1) return candidates[0];
+  problems.push({
+    file: 'clusters', line: 1, col: 1, pointer: '',
+    message: candidates.length === 0 ? 'no clusters/<name>/cluster.yaml found in the repository' : `the repository declares several clusters (${candidates.join(', ')}); choose one with --path`,
+  });
+  return undefined;
+}
+
+async function readYaml(reader: RepoReader, file: string, problems: ManifestProblem[], missing: string): Promise<YamlSource | undefined> {
+  const content = await reader.readFile(file);
+  if (content === undefined) {
+    problems.push({ file, line: 1, col: 1, pointer: '', message: missing });
+    return undefined;
+  }
+  return parseYamlSource(file, content.toString('utf8'), problems);
+}
+
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[]): Promise<StackSpec | undefined> {
+  const file = repoPath(ref.compose);
+  if (file === undefined) {
+    problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
+    return undefined;
+  }
+  const content = await reader.readFile(file);
+  if (content === undefined) {
+    problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose file ${file} does not exist at this revision (paths are relative to the repo root)`));
+    return undefined;
+  }
+  const source = parseYamlSource(file, content.toString('utf8'), problems);
+  if (!source) return undefined;
+
+  const dir = posix.dirname(file);
+  const envPath = posix.join(dir, '.env');
+  const envContent = await reader.readFile(envPath);
+  const vars = envContent ? parseDotenv(envPath, envContent.toString('utf8'), problems) : new Map<string, string>();
+  const before = problems.length;
+  interpolateDocument(source, vars, problems);
+  if (problems.length > before) return undefined;
+  if (!validateAgainstSchema('compose', source, problems)) return undefined;
+
+  const resolveEnvFile = (path: string) => repoPath(posix.join(dir, path)) ?? path;
+  const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
+  const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems });
+  for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
+  return stack;
+}
+
+async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {
+  const paths = new Set<string>();
+  for (const service of Object.values(compose.services as Record<string, { env_file?: unknown }>)) {
+    const entries = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
+    for (const entry of entries) paths.add(resolve(typeof entry === 'string' ? entry : (entry as { path: string }).path));
+  }
+  const out = new Map<string, Map<string, string> | undefined>();
+  await Promise.all(
+    [...paths].map(async (path) => {
+      const content = await reader.readFile(path);
+      out.set(path, content === undefined ? undefined : parseDotenv(path, content.toString('utf8'), problems));
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,198 @@
+// The typed, normalized desired state that every later stage (scheduler, planner,
+// executor) works from. Loading fills in every default here, so consumers never have to
+// ask "was this set?": an absent Compose key has exactly one meaning, decided in one place.
+
+export interface TlsFiles {
+  /** Repo-relative or absolute paths of PEM files (never the key material itself). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface NodeSpec {
+  name: string;
+  endpoint: string;
+  tls?: TlsFiles;
+  labels: Record<string, string>;
+}
+
+export interface SyncPolicy {
+  prune: boolean;
+  selfHeal: boolean;
+  revert: boolean;
+}
+
+export interface AdmissionPolicy {
+  allowPrivileged: boolean;
+  allowHostNetwork: boolean;
+  allowBindMounts: string[];
+}
+
+export type NotificationEvent = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down';
+
+export interface NotificationSpec {
+  name: string;
+  provider: 'slack' | 'webhook' | 'github' | 'gitlab';
+  events: NotificationEvent[];
+  /** Provider options as written (URLs, repository names, secret file/env references). */
+  options: Record<string, unknown>;
+}
+
+export interface StackRef {
+  name: string;
+  compose: string;
+}
+
+export interface ClusterSpec {
+  name: string;
+  file: string;
+  nodes: NodeSpec[];
+  stacks: StackRef[];
+  sync: SyncPolicy;
+  policy: AdmissionPolicy;
+  notifications: NotificationSpec[];
+}
+
+export interface PortSpec {
+  /** Container port. */
+  target: number;
+  /** Host port; undefined means Docker picks an ephemeral one (never conflicts). */
+  published?: number;
+  protocol: 'tcp' | 'udp';
+  hostIp?: string;
+}
+
+export type MountSpec =
+  | { type: 'volume'; source?: string; target: string; readOnly: boolean }
+  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  | { type: 'tmpfs'; target: string; readOnly: boolean };
+
+export interface HealthcheckSpec {
+  /** Docker form: ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]. */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+}
+
+export type FailureAction = 'rollback' | 'pause' | 'continue';
+
+export interface UpdateConfig {
+  parallelism: number;
+  delayMs: number;
+  failureAction: FailureAction;
+  monitorMs: number;
+  maxFailureRatio: number;
+  order: 'stop-first' | 'start-first';
+}
+
+export interface ResourceSpec {
+  /** CPUs in units of 1e-9 CPU, as Docker's NanoCpus. */
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+/** A parsed Swarm placement constraint such as `node.labels.zone!=b`. */
+export interface PlacementConstraint {
+  /** `name` for node.name/node.hostname, `label` for node.labels.<key>. */
+  field: 'name' | 'label';
+  labelKey?: string;
+  operator: '==' | '!=';
+  value: string;
+  /** The text as written, for messages. */
+  text: string;
+}
+
+export interface PlacementSpec {
+  constraints: PlacementConstraint[];
+  /** Label keys to spread over, in order (from `spread: node.labels.<key>`). */
+  spreadLabels: string[];
+  maxReplicasPerNode?: number;
+}
+
+export interface RestartPolicySpec {
+  condition: 'none' | 'on-failure' | 'any';
+  maxAttempts?: number;
+}
+
+export interface DeploySpec {
+  mode: 'replicated' | 'global';
+  /** Replica count for replicated mode; ignored for global. */
+  replicas: number;
+  placement: PlacementSpec;
+  updateConfig: UpdateConfig;
+  rollbackConfig: UpdateConfig;
+  limits: ResourceSpec;
+  reservations: ResourceSpec;
+  restartPolicy?: RestartPolicySpec;
+  labels: Record<string, string>;
+}
+
+export interface ServiceSpec {
+  stack: string;
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  environment: Record<string, string>;
+  ports: PortSpec[];
+  mounts: MountSpec[];
+  /** Stack-level network names this service joins (already resolved to `default` if none). */
+  networks: string[];
+  networkMode?: string;
+  labels: Record<string, string>;
+  healthcheck?: HealthcheckSpec;
+  restart: string;
+  user?: string;
+  workingDir?: string;
+  capAdd: string[];
+  capDrop: string[];
+  readOnly: boolean;
+  init: boolean;
+  stopGracePeriodMs?: number;
+  stopSignal?: string;
+  extraHosts: string[];
+  dependsOn: string[];
+  privileged: boolean;
+  deploy: DeploySpec;
+}
+
+export interface NetworkSpec {
+  /** Name inside the stack (`default` for the implicit one). */
+  name: string;
+  /** Name of the Docker network on a node: `<stack>_<name>`, or as declared for external ones. */
+  dockerName: string;
+  driver?: string;
+  internal: boolean;
+  external: boolean;
+  labels: Record<string, string>;
+}
+
+export interface VolumeSpec {
+  /** Name inside the stack. */
+  name: string;
+  /** Name of the Docker volume on a node: `<stack>_<name>`, or as declared for external ones. */
+  dockerName: string;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  external: boolean;
+  labels: Record<string, string>;
+}
+
+export interface StackSpec {
+  name: string;
+  /** Repo-relative path of the Compose file. */
+  file: string;
+  services: ServiceSpec[];
+  networks: NetworkSpec[];
+  volumes: VolumeSpec[];
+}
+
+/** Everything a commit of the config repo declares for one cluster. */
+export interface DesiredState {
+  /** Commit id, or a content hash for a plain directory. */
+  revision: string;
+  cluster: ClusterSpec;
+  stacks: StackSpec[];
+}

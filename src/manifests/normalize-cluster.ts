@@ -1,0 +1,76 @@
+// cluster.yaml, schema-checked, as a ClusterSpec with defaults, plus the checks a schema
+// cannot express (duplicate node and stack names). Works on a partially invalid document
+// so that one commit's stack errors are still reported alongside its cluster errors.
+import type { AdmissionPolicy, ClusterSpec, NodeSpec, NotificationSpec, StackRef, SyncPolicy } from './model.js';
+import type { ManifestProblem } from './problems.js';
+import type { YamlSource } from './yaml-source.js';
+
+type Raw = Record<string, unknown>;
+
+export const DEFAULT_SYNC: SyncPolicy = { prune: true, selfHeal: true, revert: true };
+export const DEFAULT_POLICY: AdmissionPolicy = { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] };
+
+const isRecord = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]): ClusterSpec {
+  const root = isRecord(source.value) ? source.value : {};
+  const spec = isRecord(root.spec) ? root.spec : {};
+  const metadata = isRecord(root.metadata) ? root.metadata : {};
+
+  const nodes: NodeSpec[] = (Array.isArray(spec.nodes) ? spec.nodes : []).filter(isRecord).filter((n) => typeof n.name === 'string' && typeof n.endpoint === 'string').map((n) => ({
+    name: n.name as string,
+    endpoint: n.endpoint as string,
+    ...(isRecord(n.tls) ? { tls: n.tls as NodeSpec['tls'] } : {}),
+    labels: Object.fromEntries(Object.entries(isRecord(n.labels) ? n.labels : {}).map(([k, v]) => [k, String(v)])),
+  }));
+  const stacks: StackRef[] = (Array.isArray(spec.stacks) ? spec.stacks : []).filter(isRecord).filter((s) => typeof s.name === 'string' && typeof s.compose === 'string').map((s) => ({ name: s.name as string, compose: s.compose as string }));
+
+  reportDuplicates(source, problems, spec.nodes, 'node');
+  reportDuplicates(source, problems, spec.stacks, 'stack');
+  reportDuplicates(source, problems, spec.notifications, 'notification');
+
+  const sync = isRecord(spec.sync) ? spec.sync : {};
+  const policy = isRecord(spec.policy) ? spec.policy : {};
+  return {
+    name: typeof metadata.name === 'string' ? metadata.name : 'unnamed',
+    file: source.file,
+    nodes,
+    stacks,
+    sync: {
+      prune: typeof sync.prune === 'boolean' ? sync.prune : DEFAULT_SYNC.prune,
+      selfHeal: typeof sync.selfHeal === 'boolean' ? sync.selfHeal : DEFAULT_SYNC.selfHeal,
+      revert: typeof sync.revert === 'boolean' ? sync.revert : DEFAULT_SYNC.revert,
+    },
+    policy: {
+      allowPrivileged: policy.allowPrivileged === true,
+      allowHostNetwork: policy.allowHostNetwork === true,
+      allowBindMounts: Array.isArray(policy.allowBindMounts) ? policy.allowBindMounts.filter((p): p is string => typeof p === 'string') : [],
+    },
+    notifications: (Array.isArray(spec.notifications) ? spec.notifications : []).filter(isRecord).map(toNotification),
+  };
+}
+
+function toNotification(raw: Raw): NotificationSpec {
+  const { name, provider, events, ...options } = raw;
+  return {
+    name: String(name),
+    provider: provider as NotificationSpec['provider'],
+    events: Array.isArray(events) ? (events as NotificationSpec['events']) : ['deployed', 'failed', 'reverted', 'drift', 'validation_failed', 'node_down'],
+    options,
+  };
+}
+
+function reportDuplicates(source: YamlSource, problems: ManifestProblem[], list: unknown, what: string): void {
+  if (!Array.isArray(list)) return;
+  const first = new Map<string, number>();
+  list.forEach((item, i) => {
+    if (!isRecord(item) || typeof item.name !== 'string') return;
+    const earlier = first.get(item.name);
+    if (earlier === undefined) {
+      first.set(item.name, i);
+      return;
+    }
+    const line = source.locate(['spec', `${what}s`, earlier, 'name']).line;
+    problems.push(source.problem(['spec', `${what}s`, i, 'name'], `duplicate ${what} name "${item.name}" (first declared on line ${line}); ${what} names must be unique`));
+  });
+}

@@ -1,0 +1,20 @@
+// The labels that mark a container, network or volume as Flotilla's. They are a contract
+// (DESIGN.md): drift detection, recovery of the last good commit and users' own tooling
+// read them.
+export const LABEL = {
+  managed: 'flotilla.managed',
+  cluster: 'flotilla.cluster',
+  stack: 'flotilla.stack',
+  service: 'flotilla.service',
+  slot: 'flotilla.slot',
+  specHash: 'flotilla.spec-hash',
+  commit: 'flotilla.commit',
+} as const;
+
+export function containerName(stack: string, service: string, slot: string): string {
+  return `${stack}-${service}-${slot}`;
+}
+
+export function isManagedBy(labels: Record<string, string>, cluster: string): boolean {
+  return labels[LABEL.managed] === 'true' && labels[LABEL.cluster] === cluster;
+}

@@ -1,0 +1,124 @@
+// What Flotilla sees of a node, and the narrow interface through which it acts on one.
+// The real implementation is over dockerode; unit tests use a recording fake.
+
+export interface NodeFacts {
+  cpus: number;
+  memoryBytes: number;
+  serverVersion: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface PublishedPort {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp?: string;
+}
+
+/** One container as the single list call per node reports it (no inspect). */
+export interface ObservedContainer {
+  id: string;
+  /** Without the leading "/". */
+  name: string;
+  node: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  publishedPorts: PublishedPort[];
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+export interface ObservedNode {
+  name: string;
+  up: boolean;
+  /** Why the node could not be observed, when it is down. */
+  error?: string;
+  /** Capacity from `docker info`; cached per connection, absent if never known. */
+  facts?: NodeFacts;
+  /** Every container on the node, managed or not. */
+  containers: ObservedContainer[];
+}
+
+export interface ObservedState {
+  nodes: ObservedNode[];
+}
+
+/** The Docker Engine API body of POST /containers/create, as Flotilla builds it. */
+export interface ContainerCreateBody {
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[];
+  Env: string[];
+  Labels: Record<string, string>;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  User?: string;
+  WorkingDir?: string;
+  StopSignal?: string;
+  StopTimeout?: number;
+  Healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  HostConfig: {
+    PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+    Mounts?: Array<{ Type: 'volume' | 'bind' | 'tmpfs'; Source?: string; Target: string; ReadOnly: boolean }>;
+    RestartPolicy: { Name: string; MaximumRetryCount?: number };
+    CapAdd?: string[];
+    CapDrop?: string[];
+    ReadonlyRootfs?: boolean;
+    Init?: boolean;
+    Privileged?: boolean;
+    NetworkMode: string;
+    ExtraHosts?: string[];
+    NanoCpus?: number;
+    Memory?: number;
+    MemoryReservation?: number;
+  };
+  NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases: string[] }> };
+}
+
+export interface NetworkCreate {
+  name: string;
+  driver?: string;
+  internal: boolean;
+  labels: Record<string, string>;
+}
+
+export interface VolumeCreate {
+  name: string;
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** What the executor and observer may do to one node. Every method names the node in its errors. */
+export interface DockerNode {
+  readonly name: string;
+  /** The one observation call per cycle: every container, with labels and state. */
+  listContainers(): Promise<ObservedContainer[]>;
+  info(): Promise<NodeFacts>;
+  ping(): Promise<void>;
+  hasImage(ref: string): Promise<boolean>;
+  pullImage(ref: string): Promise<void>;
+  /** Idempotent: an existing network of that name is left as it is. */
+  ensureNetwork(spec: NetworkCreate): Promise<void>;
+  ensureVolume(spec: VolumeCreate): Promise<void>;
+  createContainer(name: string, body: ContainerCreateBody): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  renameContainer(id: string, newName: string): Promise<void>;
+  /** Inspect of one container: state, health and restart count, for health gates. */
+  inspectContainer(id: string): Promise<ContainerHealthView>;
+}
+
+export interface ContainerHealthView {
+  id: string;
+  name: string;
+  state: ContainerState;
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  restartCount: number;
+  exitCode: number;
+  startedAt: string;
+  error: string;
+}

@@ -47,12 +47,16 @@ export class TriggerQueue {
       while (this.pending.length > 0 && !this.stopped) {
         const reasons = this.pending;
         this.pending = [];
-        this.controller = new AbortController();
-        const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)]);
+        const controller = new AbortController();
+        this.controller = controller;
+        // A plain timer (not AbortSignal.timeout, which is unref'd) so a hung run is always cut off.
+        const timer = setTimeout(() => controller.abort(new Error(`reconcile timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
         try {
-          await this.run({ reasons, signal });
+          await this.run({ reasons, signal: controller.signal });
         } catch (err) {
           this.onError(err);
+        } finally {
+          clearTimeout(timer);
         }
       }
     } finally {

@@ -1,0 +1,193 @@
+// Typed errors of a Docker node. The reconciler decides by `code` (a down node is marked
+// down and skipped, a port conflict fails one replica, a pull error fails a rollout), and
+// people read `message`: every message names the node, the operation and what to do next.
+
+export type DockerErrorCode =
+  | 'NODE_UNREACHABLE'
+  | 'ENDPOINT_INVALID'
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_PULL_FAILED'
+  | 'CONTAINER_CONFLICT'
+  | 'CONTAINER_NOT_FOUND'
+  | 'PORT_ALLOCATED'
+  | 'DOCKER_API';
+
+/** What Flotilla was doing; used in messages ("node-a: start container x failed: ..."). */
+export type DockerOperation =
+  | 'connect'
+  | 'ping'
+  | 'info'
+  | 'list containers'
+  | 'inspect image'
+  | 'pull image'
+  | 'create network'
+  | 'create volume'
+  | 'connect network'
+  | 'create container'
+  | 'start container'
+  | 'stop container'
+  | 'remove container'
+  | 'rename container'
+  | 'inspect container';
+
+export abstract class DockerNodeError extends Error {
+  abstract readonly code: DockerErrorCode;
+  constructor(
+    readonly node: string,
+    readonly operation: DockerOperation,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class NodeUnreachableError extends DockerNodeError {
+  readonly code = 'NODE_UNREACHABLE' as const;
+  constructor(node: string, operation: DockerOperation, readonly reason: string, options?: { cause?: unknown; endpoint?: string }) {
+    const where = options?.endpoint ? ` at ${options.endpoint}` : '';
+    super(node, operation, `Node "${node}" is unreachable${where} (${operation}): ${reason}. Check that its Docker daemon is running and that the endpoint in cluster.yaml is right; the node is marked down until it answers.`, options);
+  }
+}
+
+/** The endpoint in cluster.yaml cannot be used as written (bad URL, unreadable TLS file). */
+export class EndpointError extends DockerNodeError {
+  readonly code = 'ENDPOINT_INVALID' as const;
+  constructor(node: string, readonly endpoint: string, problem: string, options?: { cause?: unknown }) {
+    super(node, 'connect', `Node "${node}": endpoint ${JSON.stringify(endpoint)} cannot be used: ${problem}.`, options);
+  }
+}
+
+export class ImageNotFoundError extends DockerNodeError {
+  readonly code = 'IMAGE_NOT_FOUND' as const;
+  constructor(node: string, operation: DockerOperation, readonly image: string, options?: { cause?: unknown }) {
+    super(node, operation, `Node "${node}": ${operation} failed: image ${image} is not present on the node. Pull it first, or check the image name and tag.`, options);
+  }
+}
+
+export class ImagePullError extends DockerNodeError {
+  readonly code = 'IMAGE_PULL_FAILED' as const;
+  constructor(node: string, readonly image: string, readonly dockerMessage: string, options?: { cause?: unknown }) {
+    super(node, 'pull image', `Node "${node}" could not pull ${image}: ${dockerMessage}. Check the image name and tag, and that the node can reach its registry.`, options);
+  }
+}
+
+export class ContainerConflictError extends DockerNodeError {
+  readonly code = 'CONTAINER_CONFLICT' as const;
+  constructor(node: string, operation: DockerOperation, readonly containerName: string, readonly dockerMessage: string, options?: { cause?: unknown }) {
+    super(node, operation, `Node "${node}": ${operation} "${containerName}" failed: that name is already taken by another container (${dockerMessage}). Remove or rename the other container.`, options);
+  }
+}
+
+export class ContainerNotFoundError extends DockerNodeError {
+  readonly code = 'CONTAINER_NOT_FOUND' as const;
+  constructor(node: string, operation: DockerOperation, readonly container: string, options?: { cause?: unknown }) {
+    super(node, operation, `Node "${node}": ${operation} failed: no container ${container} on the node (it was removed, perhaps by hand). The next reconcile re-reads the node.`, options);
+  }
+}
+
+export class PortAllocatedError extends DockerNodeError {
+  readonly code = 'PORT_ALLOCATED' as const;
+  constructor(node: string, operation: DockerOperation, readonly container: string, readonly port: number | undefined, readonly dockerMessage: string, options?: { cause?: unknown }) {
+    const which = port === undefined ? 'a published host port' : `host port ${port}`;
+    super(node, operation, `Node "${node}": ${operation} ${container} failed: ${which} is already in use on the node (${dockerMessage}). Free the port (stop whatever holds it) or publish a different one.`, options);
+  }
+}
+
+export class DockerApiError extends DockerNodeError {
+  readonly code = 'DOCKER_API' as const;
+  constructor(node: string, operation: DockerOperation, readonly statusCode: number | undefined, readonly dockerMessage: string, subject?: string, options?: { cause?: unknown }) {
+    const what = subject ? `${operation} ${subject}` : operation;
+    const status = statusCode === undefined ? '' : ` (HTTP ${statusCode})`;
+    super(node, operation, `Node "${node}": ${what} failed${status}: ${dockerMessage}.`, options);
+  }
+}
+
+// Socket-level failures: the daemon is not there (or not answering), so the node is down.
+const UNREACHABLE_ERRNO: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOENT: 'the Docker socket does not exist',
+  EACCES: 'permission denied on the Docker socket',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host is down',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNABORTED: 'the connection was aborted',
+  UND_ERR_SOCKET: 'the connection was closed',
+};
+
+/** The shape docker-modem gives its errors; everything optional because `err` is unknown. */
+interface ModemErrorShape {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  statusCode?: unknown;
+  json?: unknown;
+  level?: unknown;
+}
+
+/** Docker's own message out of a modem error ("(HTTP code 409) unexpected - <msg>"). */
+export function dockerMessageOf(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ModemErrorShape;
+  const json = e.json;
+  if (typeof json === 'object' && json !== null && 'message' in json && typeof json.message === 'string') return json.message.trim();
+  if (typeof json === 'string' && json.trim() !== '') return json.trim();
+  if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
+  const msg = typeof e.message === 'string' ? e.message : String(err);
+  return msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
+}
+
+const PORT_TAKEN = /port is already allocated|address already in use|bind: .*in use/i;
+
+/** The host port out of Docker's messages: "Bind for 0.0.0.0:8080 failed", "listen tcp4 0.0.0.0:8080: bind". */
+export function portOfMessage(msg: string): number | undefined {
+  const m = /(?:Bind for|listen (?:tcp|udp)[46]?) \[?[0-9a-fA-F.:]*\]?:(\d+)/.exec(msg);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+export interface ErrorContext {
+  /** The container name or id, or the image reference, the call was about. */
+  subject?: string;
+  /** The endpoint, for unreachable messages. */
+  endpoint?: string;
+}
+
+/** Classifies a dockerode / docker-modem / socket error into one of the typed errors above. */
+export function toDockerError(node: string, operation: DockerOperation, err: unknown, context: ErrorContext = {}): DockerNodeError {
+  if (err instanceof DockerNodeError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ModemErrorShape;
+  const subject = context.subject ?? '';
+  const cause = { cause: err };
+  const errno = typeof e.code === 'string' ? e.code : undefined;
+  if (errno !== undefined && UNREACHABLE_ERRNO[errno] !== undefined) {
+    return new NodeUnreachableError(node, operation, `${UNREACHABLE_ERRNO[errno]} (${errno})`, { ...cause, endpoint: context.endpoint });
+  }
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+    return new NodeUnreachableError(node, operation, 'the Docker API did not answer in time', { ...cause, endpoint: context.endpoint });
+  }
+  // ssh2 reports transport and authentication failures with a `level`.
+  if (typeof e.level === 'string' && e.level.startsWith('client-')) {
+    return new NodeUnreachableError(node, operation, `ssh ${e.level.slice('client-'.length)} failed: ${String(e.message)}`, { ...cause, endpoint: context.endpoint });
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  const msg = dockerMessageOf(err);
+  if (status === undefined && typeof e.message === 'string' && /socket hang up/i.test(e.message)) {
+    return new NodeUnreachableError(node, operation, 'the connection was closed before Docker answered', { ...cause, endpoint: context.endpoint });
+  }
+  if (operation === 'pull image') return new ImagePullError(node, subject, msg || 'the registry refused the pull', cause);
+  if (PORT_TAKEN.test(msg)) return new PortAllocatedError(node, operation, subject, portOfMessage(msg), msg, cause);
+  if (status === 409 && (operation === 'create container' || operation === 'rename container')) {
+    return new ContainerConflictError(node, operation, subject, msg, cause);
+  }
+  if (status === 404 && /no such image/i.test(msg)) {
+    const image = /no such image:\s*(\S+)/i.exec(msg)?.[1] ?? subject;
+    return new ImageNotFoundError(node, operation, image, cause);
+  }
+  if (status === 404 && /no such container/i.test(msg)) return new ContainerNotFoundError(node, operation, subject, cause);
+  return new DockerApiError(node, operation, status, msg || 'unknown error', subject || undefined, cause);
+}

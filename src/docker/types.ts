@@ -108,6 +108,11 @@ export interface DockerNode {
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
+  /**
+   * Joins a further network (the first one is set at create through NetworkMode and
+   * NetworkingConfig). Idempotent: an already connected container is left as it is.
+   */
+  connectNetwork(id: string, network: string, aliases: string[]): Promise<void>;
   /** Inspect of one container: state, health and restart count, for health gates. */
   inspectContainer(id: string): Promise<ContainerHealthView>;
 }

@@ -1,0 +1,205 @@
+// The real DockerNode: one Docker Engine API request per method, over dockerode's modem.
+// Requests go through `modem.dial` rather than dockerode's per-object helpers because the
+// helpers differ in what they honour: several ignore an abort signal (so a hung daemon
+// hangs the reconcile), and POST helpers also copy the whole body into the query string
+// (container Env, secrets included, would end up in URLs and daemon debug logs).
+import Dockerode from 'dockerode';
+import type DockerModem from 'docker-modem';
+import type { TlsFiles } from '../manifests/model.js';
+import { newCallCounts, type CallCounts, type DockerNodeMethod } from './calls.js';
+import { parseEndpoint, type EndpointOptions, type NodeConnection } from './endpoint.js';
+import { ContainerNotFoundError, ImageNotFoundError, ImagePullError, NodeUnreachableError, toDockerError, type DockerOperation } from './errors.js';
+import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
+import { followPull } from './pull-progress.js';
+import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
+
+type Query = Record<string, string | number | boolean>;
+
+interface Request {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Statuses that count as success; anything else becomes an error with Docker's message. */
+  ok: number[];
+}
+
+/** Stop waits for the container's grace period; without one given, allow Docker's own up to this. */
+const STOP_GRACE_ALLOWANCE_S = 300;
+
+export class DockerodeNode implements DockerNode {
+  /** API calls made, per method; each method makes exactly one request. */
+  readonly calls: CallCounts = newCallCounts();
+  readonly docker: Dockerode;
+
+  constructor(
+    readonly name: string,
+    readonly connection: NodeConnection,
+  ) {
+    this.docker = new Dockerode(connection.docker);
+  }
+
+  /** From a node of cluster.yaml. Throws EndpointError on an unusable endpoint or TLS file. */
+  static fromSpec(spec: { name: string; endpoint: string; tls?: TlsFiles }, options: Omit<EndpointOptions, 'tls'> = {}): DockerodeNode {
+    return new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...options, tls: spec.tls }));
+  }
+
+  async listContainers(): Promise<ObservedContainer[]> {
+    // all=1 and no label filter: unmanaged containers squatting a declared name or port are drift too.
+    const raw = await this.call('listContainers', 'list containers', undefined, { method: 'GET', path: '/containers/json', query: { all: 1 }, ok: [200] });
+    return parseContainerList(this.name, raw);
+  }
+
+  async info(): Promise<NodeFacts> {
+    return parseInfo(await this.call('info', 'info', undefined, { method: 'GET', path: '/info', ok: [200] }));
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', 'ping', undefined, { method: 'GET', path: '/_ping', ok: [200] });
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try {
+      // Not URL-encoded, as the docker CLI does: the route takes the rest of the path as the name.
+      await this.call('hasImage', 'inspect image', ref, { method: 'GET', path: `/images/${ref}/json`, ok: [200] });
+      return true;
+    } catch (err) {
+      if (err instanceof ImageNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    this.calls.pullImage++;
+    const timeoutMs = this.connection.pullTimeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('pull timeout')), timeoutMs);
+    timer.unref();
+    const timedOut = (): ImagePullError => new ImagePullError(this.name, ref, `the pull did not finish within ${seconds(timeoutMs)}`);
+    try {
+      // No X-Registry-Auth header: anonymous pulls only, for now.
+      const stream = (await this.dial({ method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200] }, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      // The abort signal stops covering a streamed response once its headers have arrived.
+      const onAbort = (): void => stream.destroy();
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const outcome = await followPull(stream);
+        if (!outcome.ok) throw new ImagePullError(this.name, ref, outcome.error ?? 'unknown error');
+      } finally {
+        controller.signal.removeEventListener('abort', onAbort);
+      }
+    } catch (err) {
+      if (controller.signal.aborted) throw timedOut();
+      throw toDockerError(this.name, 'pull image', err, { subject: ref, endpoint: this.connection.endpoint });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async ensureNetwork(spec: NetworkCreate): Promise<void> {
+    // CheckDuplicate: before API 1.44 Docker happily creates a second network of the same
+    // name; with it, an existing one answers 409, which is the idempotent success here.
+    const body: Record<string, unknown> = { Name: spec.name, CheckDuplicate: true, Internal: spec.internal, Labels: spec.labels };
+    if (spec.driver !== undefined) body.Driver = spec.driver;
+    await this.call('ensureNetwork', 'create network', spec.name, { method: 'POST', path: '/networks/create', body, ok: [200, 201, 409] });
+  }
+
+  async ensureVolume(spec: VolumeCreate): Promise<void> {
+    // Docker returns an existing volume of the same name and driver as if created.
+    const body: Record<string, unknown> = { Name: spec.name, DriverOpts: spec.driverOpts, Labels: spec.labels };
+    if (spec.driver !== undefined) body.Driver = spec.driver;
+    await this.call('ensureVolume', 'create volume', spec.name, { method: 'POST', path: '/volumes/create', body, ok: [200, 201] });
+  }
+
+  async connectNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    const body = { Container: id, EndpointConfig: { Aliases: aliases } };
+    try {
+      await this.call('connectNetwork', 'connect network', `${id} to ${network}`, { method: 'POST', path: `/networks/${encodeURIComponent(network)}/connect`, body, ok: [200] });
+    } catch (err) {
+      // Already connected: Docker 20.10 answers 403 "endpoint with name x already exists in network y".
+      if (/already exists in network/i.test(err instanceof Error ? err.message : '')) return;
+      throw err;
+    }
+  }
+
+  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
+    const created = await this.call('createContainer', 'create container', name, { method: 'POST', path: '/containers/create', query: { name }, body, ok: [200, 201] });
+    const id = (created as { Id?: unknown } | null)?.Id;
+    if (typeof id !== 'string') throw toDockerError(this.name, 'create container', new Error('Docker answered without a container id'), { subject: name });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    // 304: already running, which is what was asked for.
+    await this.call('startContainer', 'start container', id, { method: 'POST', path: `/containers/${encodeURIComponent(id)}/start`, ok: [204, 304] });
+  }
+
+  async stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    const query: Query = timeoutSeconds === undefined ? {} : { t: Math.max(0, Math.round(timeoutSeconds)) };
+    // The call outlasts the grace period it asks Docker to wait.
+    const bound = this.connection.timeoutMs + (timeoutSeconds ?? STOP_GRACE_ALLOWANCE_S) * 1000;
+    await this.call('stopContainer', 'stop container', id, { method: 'POST', path: `/containers/${encodeURIComponent(id)}/stop`, query, ok: [204, 304] }, bound);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    // force: a running container goes too; v: its anonymous volumes go with it (named
+    // volumes never do), as Swarm does for replaced tasks, so replacements do not leak disk.
+    try {
+      await this.call('removeContainer', 'remove container', id, { method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true }, ok: [200, 204] });
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return; // already gone
+      throw err;
+    }
+  }
+
+  async renameContainer(id: string, newName: string): Promise<void> {
+    try {
+      await this.call('renameContainer', 'rename container', newName, { method: 'POST', path: `/containers/${encodeURIComponent(id)}/rename`, query: { name: newName }, ok: [200, 204] });
+    } catch (err) {
+      // The subject above is the new name (for conflicts); a missing container is the old one.
+      if (err instanceof ContainerNotFoundError) throw new ContainerNotFoundError(this.name, 'rename container', id, { cause: err });
+      throw err;
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerHealthView> {
+    return parseInspect(await this.call('inspectContainer', 'inspect container', id, { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, ok: [200] }));
+  }
+
+  /** One counted, time-bounded request whose failures come back as typed errors. */
+  private async call(method: DockerNodeMethod, operation: DockerOperation, subject: string | undefined, request: Request, timeoutMs = this.connection.timeoutMs): Promise<unknown> {
+    this.calls[method]++;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await this.dial(request, signal, false);
+    } catch (err) {
+      if (signal.aborted) {
+        throw new NodeUnreachableError(this.name, operation, `the Docker API did not answer within ${seconds(timeoutMs)}`, { cause: err, endpoint: this.connection.endpoint });
+      }
+      throw toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
+    }
+  }
+
+  private dial(request: Request, signal: AbortSignal, isStream: boolean): Promise<unknown> {
+    const query = request.query !== undefined && Object.keys(request.query).length > 0 ? request.query : undefined;
+    const statusCodes: Record<number, true> = Object.fromEntries(request.ok.map((s) => [s, true]));
+    const options: DockerModem.DialOptions = {
+      // docker-modem appends the query only to a path ending in "?" (and chops that "?" off
+      // when there is no query), and sends `_body`, or the whole options object, as the body
+      // of a POST; `{}` as body means none (Docker refuses a body on /start).
+      path: query ? `${request.path}?` : request.path,
+      method: request.method,
+      statusCodes,
+      abortSignal: signal,
+      isStream,
+      options: { ...(query ? { _query: query } : {}), _body: request.body ?? {} },
+    };
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(options, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)));
+    });
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,5 +1,6 @@
 // Per-method API call counters, exposed by both node implementations so tests can assert
 // the cost contract of DESIGN.md ("one container list per node per cycle", no inspect loop).
+import type { DockerOperation } from './errors.js';
 import type { DockerNode } from './types.js';
 
 export type DockerNodeMethod = Exclude<keyof DockerNode, 'name'>;
@@ -26,3 +27,11 @@ export function resetCallCounts(counts: CallCounts): void {
 export function totalCalls(counts: CallCounts): number {
   return DOCKER_NODE_METHODS.reduce((sum, m) => sum + counts[m], 0);
 }
+
+/** The operation each method performs, as error messages name it. */
+export const OPERATION_OF: Readonly<Record<DockerNodeMethod, DockerOperation>> = {
+  listContainers: 'list containers', info: 'info', ping: 'ping', hasImage: 'inspect image', pullImage: 'pull image',
+  ensureNetwork: 'create network', ensureVolume: 'create volume', connectNetwork: 'connect network', createContainer: 'create container',
+  startContainer: 'start container', stopContainer: 'stop container', removeContainer: 'remove container',
+  renameContainer: 'rename container', inspectContainer: 'inspect container',
+};

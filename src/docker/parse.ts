@@ -1,7 +1,7 @@
 // Pure translations from Docker Engine API JSON to Flotilla's types. Kept apart from the
 // client so they can be tested on recorded payloads without a daemon. Inputs are `unknown`
 // and read defensively: one odd container must not fail the observation of a whole node.
-import type { ContainerHealthView, ContainerState, NodeFacts, ObservedContainer, PublishedPort } from './types.js';
+import type { ContainerCreateBody, ContainerHealthView, ContainerState, NodeFacts, ObservedContainer, PublishedPort } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -122,4 +122,19 @@ export function splitImageRef(ref: string): { fromImage: string; tag?: string } 
   // A colon before the last slash is a registry port ("host:5000/app"), not a tag.
   if (colon > slash) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { fromImage: ref, tag: 'latest' };
+}
+
+/** What a container publishes while running, from its create body (wildcard IPs as no hostIp, as parsePorts reads the list). */
+export function portsOf(body: ContainerCreateBody): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  for (const [key, bindings] of Object.entries(body.HostConfig.PortBindings ?? {})) {
+    const [port, proto] = key.split('/');
+    for (const b of bindings) {
+      const p: PublishedPort = { hostPort: Number(b.HostPort), containerPort: Number(port), protocol: proto === 'udp' ? 'udp' : 'tcp' };
+      if (!(p.hostPort > 0)) continue; // an ephemeral port; Docker picks it at start
+      if (b.HostIp !== '' && b.HostIp !== '0.0.0.0' && b.HostIp !== '::') p.hostIp = b.HostIp;
+      out.push(p);
+    }
+  }
+  return out.sort((a, b) => a.hostPort - b.hostPort);
 }

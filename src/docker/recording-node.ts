@@ -1,0 +1,306 @@
+// An in-memory DockerNode for unit tests of the executor and health gates. It behaves like
+// a Docker 20.10 daemon where the executor can tell (names are unique, create does not
+// pull, start/stop/remove are idempotent, published ports are listed only while running,
+// a host port is held by one running container) and records every write that reached it.
+import { newCallCounts, OPERATION_OF, type CallCounts, type DockerNodeMethod } from './calls.js';
+import { portsOf } from './parse.js';
+import {
+  ContainerConflictError, ContainerNotFoundError, DockerApiError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError,
+  type DockerOperation,
+} from './errors.js';
+import type {
+  ContainerCreateBody, ContainerHealthView, ContainerState, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate,
+} from './types.js';
+
+/** A write as the executor issued it, in order; ids are the node's container ids. */
+export type RecordedCall =
+  | ['pull', string]
+  | ['ensureNetwork', string]
+  | ['ensureVolume', string]
+  | ['create', string]
+  | ['start', string]
+  | ['stop', string]
+  | ['remove', string]
+  | ['rename', string, string]
+  | ['connect', string, string];
+
+/** Failure injection, per image reference. */
+export interface ImageBehaviour {
+  /** pullImage fails with this registry message (and the image is absent until then). */
+  pullFails?: string;
+  /** The container exits at once after a successful start, with this code; with a restart policy it keeps restarting. */
+  exitsAtOnce?: number;
+  /** Its healthcheck goes starting -> unhealthy instead of healthy. */
+  turnsUnhealthy?: boolean;
+  /** start fails with PortAllocatedError whatever else holds the port. */
+  portConflictOnStart?: boolean;
+  /** The image has a HEALTHCHECK of its own (the create body need not carry one). */
+  imageHealthcheck?: boolean;
+}
+
+export interface SimContainer {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  body: ContainerCreateBody;
+  networks: string[];
+  restartCount: number;
+  exitCode: number;
+  startedAt: string;
+  error: string;
+  createdAt: number;
+  /** Inspects since the last start, which drive the health transition. */
+  inspectsSinceStart: number;
+}
+
+export interface PreloadedContainer {
+  name: string;
+  image: string;
+  labels?: Record<string, string>;
+  state?: ContainerState;
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Defaults to a minimal body with these labels; its PortBindings are what gets published. */
+  body?: ContainerCreateBody;
+}
+
+export interface RecordingNodeOptions {
+  containers?: PreloadedContainer[];
+  /** Images present at first; default every image except those whose pull is set to fail. */
+  images?: string[];
+  behaviours?: Record<string, ImageBehaviour>;
+  /** How many inspects after a start a healthcheck reports 'starting' before its verdict (default 1). */
+  healthyAfterInspects?: number;
+  facts?: NodeFacts;
+  networks?: string[];
+}
+
+const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'default']);
+
+export class RecordingDockerNode implements DockerNode {
+  readonly calls: CallCounts = newCallCounts();
+  /** Every write that reached the node (not while down), in order, whether it succeeded or not. */
+  readonly writes: RecordedCall[] = [];
+  readonly networks = new Set<string>();
+  readonly volumes = new Set<string>();
+  down = false;
+  private readonly store = new Map<string, SimContainer>();
+  private readonly images: Set<string> | undefined;
+  private readonly behaviours = new Map<string, ImageBehaviour>();
+  private readonly heldPorts = new Set<number>();
+  private readonly injected = new Map<DockerNodeMethod, Error>();
+  private readonly pulled = new Set<string>();
+  private readonly healthyAfter: number;
+  private readonly facts: NodeFacts;
+  private seq = 0;
+
+  constructor(readonly name: string, options: RecordingNodeOptions = {}) {
+    this.images = options.images ? new Set(options.images) : undefined;
+    for (const [image, b] of Object.entries(options.behaviours ?? {})) this.behaviours.set(image, b);
+    this.healthyAfter = options.healthyAfterInspects ?? 1;
+    this.facts = options.facts ?? { cpus: 4, memoryBytes: 8 * 1024 ** 3, serverVersion: '20.10.24' };
+    for (const n of options.networks ?? []) this.networks.add(n);
+    for (const c of options.containers ?? []) this.addContainer(c);
+  }
+
+  /** Seeds a container as if made out of band (a squatter, a leftover); returns its id. */
+  addContainer(c: PreloadedContainer): string {
+    const labels = c.labels ?? c.body?.Labels ?? {};
+    const body = c.body ?? { Image: c.image, Env: [], Labels: labels, HostConfig: { RestartPolicy: { Name: 'no' }, NetworkMode: 'bridge' } };
+    const sim = this.newContainer(c.name, { ...body, Image: c.image, Labels: labels });
+    sim.state = c.state ?? 'running';
+    if (c.health !== undefined) sim.health = c.health;
+    return sim.id;
+  }
+
+  /** The live record of a container, by id or name, for out-of-band changes in tests. */
+  container(idOrName: string): SimContainer | undefined {
+    return this.store.get(idOrName) ?? [...this.store.values()].find((c) => c.name === idOrName);
+  }
+
+  setDown(down: boolean): void {
+    this.down = down;
+  }
+  setBehaviour(image: string, behaviour: ImageBehaviour): void {
+    this.behaviours.set(image, behaviour);
+  }
+  /** A host port held by something that is not a container of this node. */
+  holdPort(port: number): void {
+    this.heldPorts.add(port);
+  }
+  /** The next call of `method` fails with `error` (after being counted and recorded). */
+  failNext(method: DockerNodeMethod, error: Error): void {
+    this.injected.set(method, error);
+  }
+
+  async listContainers(): Promise<ObservedContainer[]> {
+    this.enter('listContainers');
+    return [...this.store.values()].map((c) => {
+      const out: ObservedContainer = {
+        id: c.id, name: c.name, node: this.name, image: c.image, labels: { ...c.labels }, state: c.state,
+        publishedPorts: c.state === 'running' || c.state === 'paused' ? portsOf(c.body) : [], createdAt: c.createdAt,
+      };
+      if (c.health !== undefined && c.state === 'running') out.health = c.health;
+      return out;
+    });
+  }
+  async info(): Promise<NodeFacts> {
+    this.enter('info');
+    return { ...this.facts };
+  }
+  async ping(): Promise<void> {
+    this.enter('ping');
+  }
+  async hasImage(ref: string): Promise<boolean> {
+    this.enter('hasImage');
+    return this.imagePresent(ref);
+  }
+  async pullImage(ref: string): Promise<void> {
+    this.enter('pullImage', ['pull', ref]);
+    const fails = this.behaviours.get(ref)?.pullFails;
+    if (fails !== undefined) throw new ImagePullError(this.name, ref, fails);
+    this.pulled.add(ref);
+  }
+  async ensureNetwork(spec: NetworkCreate): Promise<void> {
+    this.enter('ensureNetwork', ['ensureNetwork', spec.name]);
+    this.networks.add(spec.name);
+  }
+  async ensureVolume(spec: VolumeCreate): Promise<void> {
+    this.enter('ensureVolume', ['ensureVolume', spec.name]);
+    this.volumes.add(spec.name);
+  }
+  async connectNetwork(id: string, network: string): Promise<void> {
+    this.enter('connectNetwork', ['connect', id, network]);
+    const c = this.mustFind(id, 'connect network');
+    if (!this.networks.has(network)) throw new DockerApiError(this.name, 'connect network', 404, `network ${network} not found`, `${id} to ${network}`);
+    if (!c.networks.includes(network)) c.networks.push(network);
+  }
+
+  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
+    this.enter('createContainer', ['create', name]);
+    if (this.container(name)) throw new ContainerConflictError(this.name, 'create container', name, `Conflict. The container name "/${name}" is already in use`);
+    if (!this.imagePresent(body.Image)) throw new ImageNotFoundError(this.name, 'create container', body.Image);
+    const net = body.HostConfig.NetworkMode;
+    if (!BUILTIN_NETWORKS.has(net) && !net.startsWith('container:') && !this.networks.has(net)) {
+      throw new DockerApiError(this.name, 'create container', 404, `network ${net} not found`, name);
+    }
+    return this.newContainer(name, structuredClone(body)).id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    this.enter('startContainer', ['start', id]);
+    const c = this.mustFind(id, 'start container');
+    if (c.state === 'running' || c.state === 'restarting') return; // 304
+    const behaviour = this.behaviours.get(c.image) ?? {};
+    const taken = this.takenPort(c);
+    if (taken !== undefined || behaviour.portConflictOnStart) {
+      // Like Docker: the container stays 'created' and keeps the error.
+      const port = taken ?? portsOf(c.body)[0]?.hostPort;
+      c.error = `Bind for 0.0.0.0:${port ?? 0} failed: port is already allocated`;
+      throw new PortAllocatedError(this.name, 'start container', id, port, c.error);
+    }
+    c.startedAt = new Date().toISOString();
+    c.inspectsSinceStart = 0;
+    c.error = '';
+    if (behaviour.exitsAtOnce !== undefined) {
+      c.exitCode = behaviour.exitsAtOnce;
+      const policy = c.body.HostConfig.RestartPolicy.Name;
+      c.state = policy === '' || policy === 'no' ? 'exited' : 'restarting';
+      if (c.state === 'restarting') c.restartCount++;
+      delete c.health;
+      return;
+    }
+    c.state = 'running';
+    c.exitCode = 0;
+    if (this.hasHealthcheck(c)) c.health = 'starting';
+    else delete c.health;
+  }
+
+  async stopContainer(id: string): Promise<void> {
+    this.enter('stopContainer', ['stop', id]);
+    const c = this.mustFind(id, 'stop container');
+    if (c.state !== 'running' && c.state !== 'restarting' && c.state !== 'paused') return; // 304
+    c.state = 'exited';
+    c.exitCode = 0;
+    delete c.health;
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.enter('removeContainer', ['remove', id]);
+    const c = this.container(id);
+    if (c) this.store.delete(c.id); // absent: already gone, which is success
+  }
+
+  async renameContainer(id: string, newName: string): Promise<void> {
+    this.enter('renameContainer', ['rename', id, newName]);
+    const c = this.mustFind(id, 'rename container');
+    const holder = this.container(newName);
+    if (holder) throw new ContainerConflictError(this.name, 'rename container', newName, `Conflict. The container name "/${newName}" is already in use by container "${holder.id}"`);
+    c.name = newName;
+  }
+
+  async inspectContainer(id: string): Promise<ContainerHealthView> {
+    this.enter('inspectContainer');
+    const c = this.mustFind(id, 'inspect container');
+    c.inspectsSinceStart++;
+    if (c.state === 'restarting') c.restartCount++;
+    if (c.state === 'running' && c.health === 'starting' && c.inspectsSinceStart > this.healthyAfter) {
+      c.health = this.behaviours.get(c.image)?.turnsUnhealthy ? 'unhealthy' : 'healthy';
+    }
+    const view: ContainerHealthView = {
+      id: c.id, name: c.name, state: c.state, restartCount: c.restartCount, exitCode: c.exitCode, startedAt: c.startedAt, error: c.error,
+    };
+    if (c.health !== undefined) view.health = c.health;
+    return view;
+  }
+
+  /** Counts the call, fails it if the node is down or a failure was injected, records writes. */
+  private enter(method: DockerNodeMethod, write?: RecordedCall): void {
+    this.calls[method]++;
+    if (this.down) throw new NodeUnreachableError(this.name, OPERATION_OF[method], 'connection refused (ECONNREFUSED)');
+    if (write) this.writes.push(write);
+    const injected = this.injected.get(method);
+    if (injected) {
+      this.injected.delete(method);
+      throw injected;
+    }
+  }
+
+  private imagePresent(ref: string): boolean {
+    if (this.pulled.has(ref)) return true;
+    if (this.images) return this.images.has(ref);
+    return this.behaviours.get(ref)?.pullFails === undefined;
+  }
+
+  private hasHealthcheck(c: SimContainer): boolean {
+    const test = c.body.Healthcheck?.Test;
+    if (test && test[0] === 'NONE') return false;
+    return test !== undefined || this.behaviours.get(c.image)?.imageHealthcheck === true;
+  }
+
+  /** A host port `c` would publish that something else already holds. */
+  private takenPort(c: SimContainer): number | undefined {
+    const others = [...this.store.values()].filter((o) => o !== c && (o.state === 'running' || o.state === 'paused')).flatMap((o) => portsOf(o.body));
+    const clash = portsOf(c.body).find((p) => this.heldPorts.has(p.hostPort) || others.some((q) => q.hostPort === p.hostPort && q.protocol === p.protocol));
+    return clash?.hostPort;
+  }
+
+  private mustFind(id: string, operation: DockerOperation): SimContainer {
+    const c = this.container(id);
+    if (!c) throw new ContainerNotFoundError(this.name, operation, id);
+    return c;
+  }
+
+  private newContainer(name: string, body: ContainerCreateBody): SimContainer {
+    const id = `${this.name}-c${++this.seq}`;
+    const net = body.HostConfig.NetworkMode;
+    const sim: SimContainer = {
+      id, name, image: body.Image, labels: { ...body.Labels }, state: 'created', body, networks: [net], restartCount: 0, exitCode: 0,
+      startedAt: '0001-01-01T00:00:00Z', error: '', createdAt: Math.floor(Date.now() / 1000), inspectsSinceStart: 0,
+    };
+    this.store.set(id, sim);
+    return sim;
+  }
+}

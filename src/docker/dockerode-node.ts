@@ -170,13 +170,19 @@ export class DockerodeNode implements DockerNode {
   private async call(method: DockerNodeMethod, operation: DockerOperation, subject: string | undefined, request: Request, timeoutMs = this.connection.timeoutMs): Promise<unknown> {
     this.calls[method]++;
     const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      return await this.dial(request, signal, false);
-    } catch (err) {
-      if (signal.aborted) {
-        throw new NodeUnreachableError(this.name, operation, `the Docker API did not answer within ${seconds(timeoutMs)}`, { cause: err, endpoint: this.connection.endpoint });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dial(request, signal, false);
+      } catch (err) {
+        if (signal.aborted) {
+          throw new NodeUnreachableError(this.name, operation, `the Docker API did not answer within ${seconds(timeoutMs)}`, { cause: err, endpoint: this.connection.endpoint });
+        }
+        // Node's agent keeps connections alive; one the daemon dropped (it restarted) fails
+        // with ECONNRESET/EPIPE on reuse. A read is retried once on a fresh connection so
+        // that a daemon that is back is not reported down for a cycle; writes never are.
+        if (attempt === 1 && request.method === 'GET' && isDroppedConnection(err)) continue;
+        throw toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
       }
-      throw toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
     }
   }
 
@@ -198,6 +204,11 @@ export class DockerodeNode implements DockerNode {
       this.docker.modem.dial(options, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)));
     });
   }
+}
+
+function isDroppedConnection(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function seconds(ms: number): string {

@@ -83,7 +83,7 @@ export class ContainerConflictError extends DockerNodeError {
 export class ContainerNotFoundError extends DockerNodeError {
   readonly code = 'CONTAINER_NOT_FOUND' as const;
   constructor(node: string, operation: DockerOperation, readonly container: string, options?: { cause?: unknown }) {
-    super(node, operation, `Node "${node}": ${operation} failed: no container ${container} on the node (it was removed, perhaps by hand). The next reconcile re-reads the node.`, options);
+    super(node, operation, `Node "${node}": ${operation} failed: no container ${shortId(container)} on the node (it was removed, perhaps by hand). The next reconcile re-reads the node.`, options);
   }
 }
 
@@ -91,17 +91,22 @@ export class PortAllocatedError extends DockerNodeError {
   readonly code = 'PORT_ALLOCATED' as const;
   constructor(node: string, operation: DockerOperation, readonly container: string, readonly port: number | undefined, readonly dockerMessage: string, options?: { cause?: unknown }) {
     const which = port === undefined ? 'a published host port' : `host port ${port}`;
-    super(node, operation, `Node "${node}": ${operation} ${container} failed: ${which} is already in use on the node (${dockerMessage}). Free the port (stop whatever holds it) or publish a different one.`, options);
+    super(node, operation, `Node "${node}": ${operation} ${shortId(container)} failed: ${which} is already in use on the node (${dockerMessage}). Free the port (stop whatever holds it) or publish a different one.`, options);
   }
 }
 
 export class DockerApiError extends DockerNodeError {
   readonly code = 'DOCKER_API' as const;
   constructor(node: string, operation: DockerOperation, readonly statusCode: number | undefined, readonly dockerMessage: string, subject?: string, options?: { cause?: unknown }) {
-    const what = subject ? `${operation} ${subject}` : operation;
+    const what = subject ? `${operation} ${shortId(subject)}` : operation;
     const status = statusCode === undefined ? '' : ` (HTTP ${statusCode})`;
     super(node, operation, `Node "${node}": ${what} failed${status}: ${dockerMessage}.`, options);
   }
+}
+
+/** A full 64-hex container id reads as its 12-character form, as `docker ps` shows it. */
+export function shortId(subject: string): string {
+  return /^[0-9a-f]{64}$/.test(subject) ? subject.slice(0, 12) : subject;
 }
 
 // Socket-level failures: the daemon is not there (or not answering), so the node is down.

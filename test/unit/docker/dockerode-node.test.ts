@@ -191,6 +191,26 @@ describe('DockerodeNode against a scripted API', () => {
     await assert.rejects(node.listContainers(), NodeUnreachableError);
   });
 
+  it('a read on a dropped connection is retried once; a write is not', async () => {
+    let n = 0;
+    api.on('GET', '/_ping', () => (++n === 1 ? { drop: true } : { status: 200, json: 'OK' }));
+    await node.ping();
+    assert.equal(n, 2);
+    assert.equal(node.calls.ping, 1);
+    api.on('POST', /^\/containers\/[^/]+\/start$/, { drop: true });
+    await assert.rejects(node.startContainer('abc'), NodeUnreachableError);
+    assert.equal(api.requests.filter((r) => r.method === 'POST').length, 1);
+  });
+
+  it('messages show a long container id in its short form', async () => {
+    const id = 'a'.repeat(64);
+    api.on('POST', `/containers/${id}/start`, { status: 500, json: { message: 'Bind for 0.0.0.0:80 failed: port is already allocated' } });
+    const err = await node.startContainer(id).catch((e: unknown) => e);
+    assert.ok(err instanceof PortAllocatedError);
+    assert.equal(err.container, id);
+    assert.match(err.message, /start container aaaaaaaaaaaa failed/);
+  });
+
   it('other API errors are DockerApiError with status and Docker message', async () => {
     api.on('POST', '/volumes/create', { status: 500, json: { message: 'a volume with the name data already exists with driver "local"' } });
     const err = await node.ensureVolume({ name: 'data', driver: 'nfs', driverOpts: {}, labels: {} }).catch((e: unknown) => e);

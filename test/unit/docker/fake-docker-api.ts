@@ -18,6 +18,7 @@ export type Reply =
   | { status: number; json?: unknown }
   | { status: number; lines: string[] }
   | { hang: true }
+  | { drop: true }
   | { status: number; stallBody: true };
 
 export type Route = (req: RecordedRequest) => Reply | undefined;
@@ -45,6 +46,10 @@ export async function startFakeDockerApi(): Promise<FakeDockerApi> {
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, contentType: req.headers['content-type'] };
     requests.push(recorded);
     const reply = routes.map((r) => r(recorded)).find((r) => r !== undefined) ?? { status: 404, json: { message: `page not found: ${path}` } };
+    if ('drop' in reply) {
+      req.socket.destroy();
+      return;
+    }
     if ('hang' in reply) {
       open.add(res);
       return;

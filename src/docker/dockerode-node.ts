@@ -8,7 +8,9 @@ import type DockerModem from 'docker-modem';
 import type { TlsFiles } from '../manifests/model.js';
 import { newCallCounts, type CallCounts, type DockerNodeMethod } from './calls.js';
 import { parseEndpoint, type EndpointOptions, type NodeConnection } from './endpoint.js';
-import { ContainerNotFoundError, ImageNotFoundError, ImagePullError, NodeUnreachableError, toDockerError, type DockerOperation } from './errors.js';
+import {
+  ContainerNotFoundError, ImageNotFoundError, ImagePullError, NodeUnreachableError, toDockerError, type DockerNodeError, type DockerOperation,
+} from './errors.js';
 import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
 import { followPull } from './pull-progress.js';
 import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
@@ -90,7 +92,7 @@ export class DockerodeNode implements DockerNode {
       }
     } catch (err) {
       if (controller.signal.aborted) throw timedOut();
-      throw toDockerError(this.name, 'pull image', err, { subject: ref, endpoint: this.connection.endpoint });
+      throw this.classify('pull image', err, ref);
     } finally {
       clearTimeout(timer);
     }
@@ -181,9 +183,18 @@ export class DockerodeNode implements DockerNode {
         // with ECONNRESET/EPIPE on reuse. A read is retried once on a fresh connection so
         // that a daemon that is back is not reported down for a cycle; writes never are.
         if (attempt === 1 && request.method === 'GET' && isDroppedConnection(err)) continue;
-        throw toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
+        throw this.classify(operation, err, subject);
       }
     }
+  }
+
+  private classify(operation: DockerOperation, err: unknown, subject: string | undefined): DockerNodeError {
+    // ssh2 says only "Host denied (verification failed)"; the verifier knows why.
+    const refused = this.connection.hostKeyRejection?.reason;
+    if (refused !== undefined && /Host denied/.test(err instanceof Error ? err.message : '')) {
+      return new NodeUnreachableError(this.name, operation, `its ssh host key was refused: ${refused}`, { cause: err, endpoint: this.connection.endpoint });
+    }
+    return toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
   }
 
   private dial(request: Request, signal: AbortSignal, isStream: boolean): Promise<unknown> {

@@ -8,6 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { TlsFiles } from '../manifests/model.js';
 import { EndpointError } from './errors.js';
+import { hostVerifier } from './known-hosts.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PULL_TIMEOUT_MS = 10 * 60_000;
@@ -22,6 +23,8 @@ export interface EndpointOptions {
   pullTimeoutMs?: number;
   /** For ssh://: private key file; default SSH_AUTH_SOCK's agent, else ~/.ssh/id_ed25519|id_ecdsa|id_rsa. */
   sshKeyFile?: string;
+  /** For ssh://: the host must be listed here with its key; default ~/.ssh/known_hosts. */
+  sshKnownHostsFile?: string;
   /** Environment to read SSH_AUTH_SOCK and HOME from; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -33,6 +36,8 @@ export interface NodeConnection {
   docker: Dockerode.DockerOptions;
   timeoutMs: number;
   pullTimeoutMs: number;
+  /** ssh only: why the last host key was refused, for the error message. */
+  hostKeyRejection?: { reason?: string };
 }
 
 // The keys docker-modem would otherwise take from the environment.
@@ -74,7 +79,14 @@ export function parseEndpoint(node: string, endpoint: string, options: EndpointO
     if (url.username === '') throw new EndpointError(node, endpoint, 'an ssh endpoint needs a user, as in ssh://deploy@host');
     if (url.password !== '') throw new EndpointError(node, endpoint, 'put no password in the endpoint; use an ssh agent or key file');
     const env = options.env ?? process.env;
-    const sshOptions: NonNullable<Dockerode.DockerOptions['sshOptions']> = { readyTimeout: timeoutMs };
+    const host = stripBrackets(url.hostname);
+    const port = url.port === '' ? 22 : Number(url.port);
+    const hostKeyRejection: { reason?: string } = {};
+    const knownHosts = options.sshKnownHostsFile ?? join(env.HOME ?? homedir(), '.ssh', 'known_hosts');
+    const sshOptions: NonNullable<Dockerode.DockerOptions['sshOptions']> = {
+      readyTimeout: timeoutMs,
+      hostVerifier: hostVerifier(knownHosts, host, port, (reason) => (hostKeyRejection.reason = reason)),
+    };
     const keyFile = options.sshKeyFile ?? (env.SSH_AUTH_SOCK ? undefined : defaultKeyFile(env));
     if (env.SSH_AUTH_SOCK) sshOptions.agent = env.SSH_AUTH_SOCK;
     if (keyFile !== undefined) sshOptions.privateKey = readFile(node, endpoint, 'ssh key', keyFile);
@@ -86,12 +98,12 @@ export function parseEndpoint(node: string, endpoint: string, options: EndpointO
     const docker: Dockerode.DockerOptions = {
       ...BLANK,
       protocol: 'ssh',
-      host: stripBrackets(url.hostname),
-      port: url.port === '' ? 22 : Number(url.port),
+      host,
+      port,
       username: decodeURIComponent(url.username),
       sshOptions,
     };
-    return { ...base, kind: 'ssh', docker };
+    return { ...base, kind: 'ssh', docker, hostKeyRejection };
   }
   throw new EndpointError(node, endpoint, 'use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host');
 }

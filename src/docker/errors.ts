@@ -175,9 +175,9 @@ export function toDockerError(node: string, operation: DockerOperation, err: unk
   if (e.name === 'AbortError' || e.name === 'TimeoutError') {
     return new NodeUnreachableError(node, operation, 'the Docker API did not answer in time', { ...cause, endpoint: context.endpoint });
   }
-  // ssh2 reports transport and authentication failures with a `level`.
-  if (typeof e.level === 'string' && e.level.startsWith('client-')) {
-    return new NodeUnreachableError(node, operation, `ssh ${e.level.slice('client-'.length)} failed: ${String(e.message)}`, { ...cause, endpoint: context.endpoint });
+  // ssh2 reports transport, handshake and authentication failures with a `level`.
+  if (typeof e.level === 'string' && (e.level.startsWith('client-') || e.level === 'handshake' || e.level === 'agent')) {
+    return new NodeUnreachableError(node, operation, `ssh ${e.level.replace(/^client-/, '')} failed: ${String(e.message)}`, { ...cause, endpoint: context.endpoint });
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const msg = dockerMessageOf(err);

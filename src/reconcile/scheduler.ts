@@ -1,0 +1,189 @@
+// Decides on which node each replica runs (DESIGN.md "Scheduling"). Pure: the same desired
+// and observed state always give the same placements, in the same order.
+//
+// Three passes share one ledger of ports, names, reservations and counts:
+//  1a. sticky, current: replicas whose container already runs the desired spec stay where
+//      they are if the node still fits them; they go first so that a changed service can
+//      never push a healthy, unchanged one off its node;
+//  1b. sticky, outdated: other existing replicas stay on their node (they will be replaced
+//      in place) if it still fits them;
+//  2.  new placements: global services first (they can only go to one node), then
+//      replicated ones, each replica on the eligible node that spreads the service best
+//      (spread preferences level by level, then fewest replicas of the service, then
+//      fewest replicas overall, then node name).
+// A replica no node can take is reported with the reason of every node, never dropped.
+import type { DesiredState } from '../manifests/model.js';
+import type { ObservedContainer, ObservedState } from '../docker/types.js';
+import { LABEL } from '../docker/labels.js';
+import { compileCatalog, replicatedSlots, type Catalog, type CatalogService } from './catalog.js';
+import { candidateOrder, indexObserved, slotKey, type ObservedIndex } from './observed-index.js';
+import { groupKey, PlacementLedger, type Rejection } from './placement-ledger.js';
+import { constraintRejection, describeUnplaceable, downRejection } from './unplaceable-reason.js';
+
+export interface Placement {
+  stack: string;
+  service: string;
+  slot: string;
+  node: string;
+  /** True when the replica stays on the node where a container of its slot already is. */
+  sticky: boolean;
+  /** Nodes where a container of this slot is but could not stay, with why (a sentence tail). */
+  displaced?: Array<{ node: string; reason: string }>;
+}
+
+export interface Unplaceable {
+  stack: string;
+  service: string;
+  slot: string;
+  reason: string;
+}
+
+export interface ScheduleOptions {
+  /**
+   * Down nodes past their grace period: their replicas are placed elsewhere. A down node
+   * not listed is within its grace period and keeps the replicas last seen on it (see
+   * node-availability.ts for computing this and for carrying the last-seen containers).
+   */
+  lostNodes?: Iterable<string>;
+  /** Containers of services no longer declared stay (prune off or withheld): their host ports stay taken. */
+  undeclaredStay?: boolean;
+}
+
+export interface Schedule {
+  placements: Placement[];
+  unplaceable: Unplaceable[];
+}
+
+interface SlotState {
+  svc: CatalogService;
+  slot: string;
+  candidates: ObservedContainer[];
+  node?: string;
+  sticky: boolean;
+  displaced: Map<string, string>;
+  unplaceable?: string;
+}
+
+export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
+  const lost = new Set(options.lostNodes ?? []);
+  return scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+}
+
+/** The same as `schedule`, over a catalog and index the planner has already built. */
+export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options: ScheduleOptions = {}): Schedule {
+  const ledger = new PlacementLedger(catalog, index, options.undeclaredStay ?? false);
+  const perService = catalog.services.map((svc) => slotStates(svc, index));
+
+  for (const pass of ['current', 'any'] as const) {
+    for (const states of perService) for (const st of states) if (st.node === undefined) keepInPlace(st, pass, index, ledger);
+  }
+  const globalFirst = [...perService].sort((a, b) => globalRank(a) - globalRank(b));
+  for (const states of globalFirst) for (const st of states) if (st.node === undefined) placeNew(st, catalog, index, ledger);
+
+  const placements: Placement[] = [];
+  const unplaceable: Unplaceable[] = [];
+  for (const states of perService) {
+    for (const st of states) {
+      const id = { stack: st.svc.stack.name, service: st.svc.spec.name, slot: st.slot };
+      if (st.node !== undefined) {
+        const placement: Placement = { ...id, node: st.node, sticky: st.sticky };
+        if (st.displaced.size > 0) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
+        placements.push(placement);
+      } else {
+        unplaceable.push({ ...id, reason: st.unplaceable ?? `${id.stack}/${id.service} replica ${id.slot} cannot be placed.` });
+      }
+    }
+  }
+  return { placements, unplaceable };
+}
+
+function globalRank(states: SlotState[]): number {
+  return states[0]?.svc.spec.deploy.mode === 'global' ? 0 : 1;
+}
+
+function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
+  const global = svc.spec.deploy.mode === 'global';
+  const byPreference = candidateOrder(svc.hash);
+  // A replica on a reachable node is preferred to one on a node within its grace period.
+  const order = (a: ObservedContainer, b: ObservedContainer): number =>
+    Number(index.availability.get(a.node) === 'held') - Number(index.availability.get(b.node) === 'held') || byPreference(a, b);
+  const candidatesOf = (slot: string): ObservedContainer[] =>
+    (index.bySlot.get(slotKey(svc.stack.name, svc.spec.name, slot)) ?? [])
+      .filter((c) => {
+        const availability = index.availability.get(c.node);
+        return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (!global || c.node === slot);
+      })
+      .sort(order);
+  const slots = global
+    ? svc.eligible
+        .filter((n) => {
+          const availability = index.availability.get(n.name);
+          // A held node keeps its global replica only if one was seen there; no new one can be created on it.
+          return availability === 'up' || (availability === 'held' && candidatesOf(n.name).length > 0);
+        })
+        .map((n) => n.name)
+    : replicatedSlots(svc.spec.deploy.replicas);
+  return slots.map((slot) => ({ svc, slot, candidates: candidatesOf(slot), sticky: false, displaced: new Map() }));
+}
+
+function keepInPlace(st: SlotState, pass: 'current' | 'any', index: ObservedIndex, ledger: PlacementLedger): void {
+  for (const c of st.candidates) {
+    if (pass === 'current' && c.labels[LABEL.specHash] !== st.svc.hash) continue;
+    if (st.displaced.has(c.node)) continue;
+    // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
+    const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
+    if (rejection) {
+      st.displaced.set(c.node, rejection.detail);
+      continue;
+    }
+    ledger.record(c.node, st.svc, st.slot);
+    st.node = c.node;
+    st.sticky = true;
+    return;
+  }
+}
+
+function placeNew(st: SlotState, catalog: Catalog, index: ObservedIndex, ledger: PlacementLedger): void {
+  const { svc, slot } = st;
+  const rejections: Rejection[] = [];
+  const spread = svc.spec.deploy.placement.spreadLabels;
+  let best: string | undefined;
+  let bestKey: number[] = [];
+  const nodes = svc.spec.deploy.mode === 'global' ? svc.eligible.filter((n) => n.name === slot) : svc.eligible;
+  for (const node of nodes) {
+    const availability = index.availability.get(node.name);
+    if (availability !== 'up') {
+      rejections.push(downRejection(node.name, availability === 'lost'));
+      continue;
+    }
+    const rejection = ledger.admit(node.name, svc, slot);
+    if (rejection) {
+      rejections.push(rejection);
+      continue;
+    }
+    const key = spread.map((_, level) => ledger.groupCount(svc, groupKey(spread, node.labels, level)));
+    key.push(ledger.serviceCount(svc, node.name), ledger.load(node.name));
+    if (best === undefined || lessThan(key, bestKey) || (equal(key, bestKey) && node.name < best)) {
+      best = node.name;
+      bestKey = key;
+    }
+  }
+  if (best !== undefined) {
+    ledger.record(best, svc, slot);
+    st.node = best;
+    return;
+  }
+  if (svc.spec.deploy.mode !== 'global') {
+    for (const node of catalog.cluster.nodes) if (!svc.eligibleNames.has(node.name)) rejections.push(constraintRejection(node.name, svc));
+  }
+  st.unplaceable = describeUnplaceable(svc, slot, rejections);
+}
+
+function lessThan(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return false;
+}
+
+function equal(a: number[], b: number[]): boolean {
+  return a.every((v, i) => v === b[i]);
+}

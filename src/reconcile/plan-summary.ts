@@ -1,0 +1,79 @@
+// Per-service and whole-plan figures: what `flotilla plan` prints at the bottom, what the
+// status API shows, and what the metrics `service_in_sync` and `out_of_sync_services` read.
+import type { Action, ChangeCounts, DriftEntry, Plan, ServiceSummary, WithheldAction } from './actions.js';
+import { emptyCounts, isContainerAction } from './actions.js';
+import { serviceKey, type Catalog } from './catalog.js';
+import { LABEL } from '../docker/labels.js';
+import type { Assessment } from './drift.js';
+import { cmp } from './observed-index.js';
+import type { Unplaceable } from './scheduler.js';
+
+export function summarizeServices(catalog: Catalog, assessment: Assessment, unplaceable: readonly Unplaceable[], actions: readonly Action[], withheld: readonly WithheldAction[], drift: readonly DriftEntry[]): ServiceSummary[] {
+  const tally = new Map<string, { changes: ChangeCounts; withheld: number; unplaceable: number; drift: number; slots: Set<string> }>();
+  const of = (stack: string, service: string) => {
+    const key = serviceKey(stack, service);
+    let t = tally.get(key);
+    if (!t) tally.set(key, (t = { changes: emptyCounts(), withheld: 0, unplaceable: 0, drift: 0, slots: new Set() }));
+    return t;
+  };
+  for (const a of actions) if (isContainerAction(a)) of(a.stack, a.service).changes[a.type]++;
+  for (const w of withheld) of(w.action.stack, w.action.service).withheld++;
+  for (const u of unplaceable) {
+    const t = of(u.stack, u.service);
+    t.unplaceable++;
+    t.slots.add(u.slot);
+  }
+  for (const d of drift) of(d.stack, d.service).drift++;
+
+  const out: ServiceSummary[] = [];
+  const replicasOf = new Map<string, Assessment['replicas']>();
+  for (const r of assessment.replicas) {
+    const list = replicasOf.get(r.svc.key);
+    if (list) list.push(r);
+    else replicasOf.set(r.svc.key, [r]);
+  }
+  for (const svc of catalog.services) {
+    const t = of(svc.stack.name, svc.spec.name);
+    const replicas = replicasOf.get(svc.key) ?? [];
+    for (const r of replicas) t.slots.add(r.placement.slot);
+    const held = replicas.filter((r) => r.verdict.kind === 'held');
+    const heldCurrent = held.filter((r) => r.verdict.kind === 'held' && r.verdict.container.labels[LABEL.specHash] === svc.hash);
+    const current = replicas.filter((r) => r.verdict.kind === 'in-sync').length + heldCurrent.length;
+    const pending = t.changes.create + t.changes.replace + t.changes.remove + t.changes.start;
+    out.push({
+      stack: svc.stack.name,
+      service: svc.spec.name,
+      declared: true,
+      mode: svc.spec.deploy.mode,
+      desired: t.slots.size,
+      placed: replicas.length,
+      current,
+      held: held.map((r) => (r.verdict.kind === 'held' ? r.verdict.container.name : '')),
+      inSync: t.drift === 0 && t.unplaceable === 0 && pending === 0 && t.withheld === 0 && heldCurrent.length === held.length,
+      changes: t.changes,
+      withheld: t.withheld,
+      unplaceable: t.unplaceable,
+    });
+  }
+  const undeclared = new Map<string, { stack: string; service: string }>();
+  for (const s of assessment.surplus) if (!s.svc) undeclared.set(serviceKey(s.stack, s.service), { stack: s.stack, service: s.service });
+  for (const { stack, service } of [...undeclared.values()].sort((a, b) => cmp(a.stack, b.stack) || cmp(a.service, b.service))) {
+    const t = of(stack, service);
+    out.push({ stack, service, declared: false, desired: 0, placed: 0, current: 0, held: [], inSync: false, changes: t.changes, withheld: t.withheld, unplaceable: 0 });
+  }
+  return out;
+}
+
+export function planTotals(p: Omit<Plan, 'summary'>): Plan['summary'] {
+  const counts = emptyCounts();
+  for (const a of p.actions) if (isContainerAction(a)) counts[a.type]++;
+  const inSync = p.services.filter((s) => s.inSync).length;
+  return {
+    ...counts,
+    withheld: p.withheld.length,
+    unplaceable: p.unplaceable.length,
+    conflicts: p.drift.conflicts.length,
+    servicesInSync: inSync,
+    servicesOutOfSync: p.services.length - inSync,
+  };
+}

@@ -5,6 +5,10 @@ import { packageRoot } from '../package-root.js';
 import { processIO, type CommandIO } from './io.js';
 import { UsageError } from './options.js';
 import { validateCommand, validateHelp } from './validate.js';
+import { runCommand, runHelp } from './run.js';
+import { planCommand, planHelp } from './plan.js';
+import { applyCommand, applyHelp } from './apply.js';
+import { historyCommand, historyHelp, statusCommand, statusHelp } from './status.js';
 
 interface Command {
   summary: string;
@@ -13,6 +17,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  run: { summary: 'Run the GitOps daemon: follow a branch and keep every node converged to it', help: runHelp, run: runCommand },
+  plan: { summary: 'Show what a reconcile would create, replace and remove (changes nothing)', help: planHelp, run: planCommand },
+  apply: { summary: 'Run one reconcile with progress output (exit 0 converged, 1 failed)', help: applyHelp, run: applyCommand },
+  status: { summary: "Show the daemon's view: commits, nodes, per-service sync and drift", help: statusHelp, run: statusCommand },
+  history: { summary: 'Show the last 50 deployments and their outcomes', help: historyHelp, run: historyCommand },
   validate: { summary: 'Check a config repo or commit: schemas, placement, policy (exit 0 valid, 1 invalid)', help: validateHelp, run: validateCommand },
 };
 

@@ -1,0 +1,67 @@
+// The composition root: every side effect (Git, Docker, disk, clock, logs, metrics) is built
+// here once, and handed to the pure core and the reconciler as small interfaces.
+import { resolve } from 'node:path';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import type { Logger } from './log.js';
+import { FlotillaMetrics } from './metrics.js';
+import { DockerodeNode } from './docker/dockerode-node.js';
+import { parseEndpoint } from './docker/endpoint.js';
+import { NodePool } from './docker/node-pool.js';
+import { openGitSource, type GitSource } from './sync/git-source.js';
+import { StateStore } from './state.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import type { ExecutorEvent } from './reconcile/executor.js';
+
+export interface AppOptions {
+  repo: string;
+  branch: string;
+  clusterPath?: string;
+  stateDir: string;
+  gitToken?: string;
+  nodeGraceMs: number;
+  healthGate: boolean;
+  /** Process metrics (event loop, memory) for the daemon; off for one-shot commands. */
+  defaultMetrics: boolean;
+  log: Logger;
+  clock?: Clock;
+  onEvent?(event: ExecutorEvent): void;
+}
+
+export interface App {
+  source: GitSource;
+  pool: NodePool;
+  metrics: FlotillaMetrics;
+  reconciler: Reconciler;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const log = options.log;
+  const source = openGitSource({
+    repo: options.repo,
+    branch: options.branch,
+    stateDir: options.stateDir,
+    ...(options.gitToken ? { token: options.gitToken } : {}),
+    log: (event) => log.debug({ git: event }, 'git'),
+  });
+  // TLS files named in cluster.yaml are paths on the daemon's machine, relative to where it runs.
+  const baseDir = resolve('.');
+  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...(spec.tls ? { tls: spec.tls } : {}), baseDir })), () => (options.clock ?? systemClock).now());
+  const metrics = new FlotillaMetrics(options.defaultMetrics);
+  const store = new StateStore(options.stateDir);
+  const reconciler = new Reconciler({
+    source,
+    pool,
+    store,
+    metrics,
+    log,
+    clock: options.clock ?? systemClock,
+    branch: options.branch,
+    ...(options.clusterPath ? { clusterPath: options.clusterPath } : {}),
+    nodeGraceMs: options.nodeGraceMs,
+    healthGate: options.healthGate,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  await reconciler.init();
+  return { source, pool, metrics, reconciler };
+}

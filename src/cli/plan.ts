@@ -1,0 +1,54 @@
+// `flotilla plan`: what a reconcile would do to the live fleet for a commit, without doing
+// it. Exit 0 no changes; with --detailed-exitcode 2 when there are changes; 1 on error.
+import { loadDesiredState } from '../manifests/load.js';
+import { formatProblem } from '../manifests/problems.js';
+import { NodePool } from '../docker/node-pool.js';
+import { DockerodeNode } from '../docker/dockerode-node.js';
+import { parseEndpoint } from '../docker/endpoint.js';
+import { plan as makePlan } from '../reconcile/planner.js';
+import { renderPlanText } from '../reconcile/render-plan-text.js';
+import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
+import { readSecret } from '../secrets.js';
+import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
+import { openRepo } from './open-repo.js';
+import type { CommandIO } from './io.js';
+
+const OPTIONS: OptionSpecs = {
+  repo: { type: 'string', default: '.', value: 'URL|DIR', description: 'Config repository: a directory, a local Git repository or an https:// URL' },
+  ref: { type: 'string', value: 'REF', description: 'Plan this commit, branch, tag or ref (default: the files on disk, or the branch head of a URL)' },
+  branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch of a URL repository' },
+  path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
+  format: { type: 'string', default: 'text', value: 'text|markdown|json', description: 'Output format' },
+  'detailed-exitcode': { type: 'boolean', default: false, description: 'Exit 2 when the plan has changes (0 none, 1 error)' },
+  'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Git cache for URL repositories' },
+  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
+};
+
+export const planHelp = formatHelp(
+  'flotilla plan [--repo URL|DIR] [--ref REF] [--path P] [--format text|markdown|json] [--detailed-exitcode]',
+  'Validates a commit, observes every node, and prints what a reconcile would create, replace\nand remove, on which node and why. Changes nothing.',
+  OPTIONS,
+  '\nExit status: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 error.\n',
+);
+
+export async function planCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { options } = parseOptions(argv, OPTIONS, io.env);
+  const format = options.format as string;
+  if (!['text', 'markdown', 'json'].includes(format)) throw new UsageError(`--format must be text, markdown or json, got ${format}`);
+  const token = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
+  const reader = await openRepo(options.repo as string, options.ref as string | undefined, { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) });
+  const loaded = await loadDesiredState(reader, options.path as string | undefined);
+  if (!loaded.state) {
+    for (const p of loaded.problems) io.err(formatProblem(p));
+    io.err(`${loaded.clusterPath}: ${loaded.problems.length} validation error(s); nothing planned`);
+    return 1;
+  }
+  const desired = loaded.state;
+  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, spec.tls ? { tls: spec.tls } : {})));
+  pool.sync(desired.cluster.nodes);
+  const observed = await pool.observe();
+  const plan = makePlan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
+  io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  const changes = plan.actions.length > 0;
+  return options['detailed-exitcode'] && changes ? 2 : 0;
+}

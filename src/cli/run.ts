@@ -1,0 +1,105 @@
+// `flotilla run`: the daemon. Polls the repo, serves the HTTP API, and runs one reconcile
+// at a time through the trigger queue. SIGTERM/SIGINT let the current reconcile finish
+// (bounded), then stop serving and flush the logs.
+import { resolve } from 'node:path';
+import { buildApp } from '../app.js';
+import { createLogger } from '../log.js';
+import { readSecret } from '../secrets.js';
+import { parseCliDuration } from '../duration.js';
+import { TriggerQueue } from '../sync/trigger-queue.js';
+import { createRouter } from '../server/routes.js';
+import { listen } from '../server/http-server.js';
+import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
+import type { CommandIO } from './io.js';
+
+export const RUN_OPTIONS: OptionSpecs = {
+  repo: { type: 'string', value: 'URL|DIR', description: 'Config repository: an https:// URL, a local Git repository, or a plain directory' },
+  branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch to track' },
+  path: { type: 'string', value: 'PATH', description: 'Cluster directory in the repo, e.g. clusters/production (default: the only cluster)' },
+  interval: { type: 'string', default: '30s', value: 'DURATION', description: 'How often to poll Git and re-check the nodes' },
+  'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
+  listen: { type: 'string', default: '127.0.0.1:9797', value: 'HOST:PORT', description: 'Address of the HTTP API, metrics and webhooks' },
+  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
+  'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
+  'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
+  'log-level': { type: 'string', default: 'info', value: 'LEVEL', description: 'trace, debug, info, warn or error' },
+  'node-grace': { type: 'string', default: '60s', value: 'DURATION', description: 'How long a node may be unreachable before its replicas are rescheduled' },
+  'reconcile-timeout': { type: 'string', default: '15m', value: 'DURATION', description: 'Longest one reconcile may take before it is abandoned' },
+};
+
+export const runHelp = formatHelp(
+  'flotilla run --repo <url|dir> [--branch main] [--path clusters/<name>] [--interval 30s] [options]',
+  'Runs the GitOps daemon: follows the branch, validates each commit, converges every node to it\nwith health-gated rolling updates, and serves /healthz, /readyz, /metrics and /api/v1/*.',
+  RUN_OPTIONS,
+  '\nExample: flotilla run --repo example-repo   (the bundled example against the local Docker engine)\n',
+);
+
+export async function runCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { options } = parseOptions(argv, RUN_OPTIONS, io.env);
+  if (!options.repo) throw new UsageError('--repo is required (a Git URL, a local repository or a directory)');
+  const intervalMs = parseDurationOption('interval', options.interval as string);
+  const log = createLogger({ level: options['log-level'] as string });
+  const gitToken = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
+  const apiToken = readSecret(options['api-token-file'] as string | undefined, 'FLOTILLA_API_TOKEN', io.env);
+  const app = await buildApp({
+    repo: options.repo as string,
+    branch: options.branch as string,
+    ...(options.path ? { clusterPath: options.path as string } : {}),
+    stateDir: resolve(options['state-dir'] as string),
+    ...(gitToken ? { gitToken } : {}),
+    nodeGraceMs: parseDurationOption('node-grace', options['node-grace'] as string),
+    healthGate: true,
+    defaultMetrics: true,
+    log,
+  });
+  const queue = new TriggerQueue(
+    async (run) => void (await app.reconciler.reconcile(run)),
+    parseDurationOption('reconcile-timeout', options['reconcile-timeout'] as string),
+    (err) => log.error({ err }, 'reconcile crashed'),
+  );
+  const router = createRouter({
+    ready: () => app.reconciler.isReady(),
+    status: () => app.reconciler.status(),
+    history: () => app.reconciler.history(),
+    requestSync: (reason) => queue.request(reason),
+    registry: app.metrics.registry,
+    ...(apiToken ? { apiToken } : {}),
+  });
+  const server = await listen(router, options.listen as string, log);
+  if (!apiToken && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
+    log.warn({ listen: server.address }, 'the API listens beyond loopback without --api-token-file: anyone who can reach it can trigger a sync');
+  }
+  log.info({ source: app.source.describe(), branch: options.branch, listen: server.address, intervalMs }, 'flotilla is running');
+  queue.request('startup');
+  const timer = setInterval(() => queue.request('poll'), intervalMs);
+
+  await new Promise<void>((done) => {
+    const shutdown = (signal: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      log.info({ signal }, 'shutting down: letting the current reconcile finish');
+      clearInterval(timer);
+      const abortLater = setTimeout(() => void queue.stop(true), 20_000);
+      void queue.stop(false).then(async () => {
+        clearTimeout(abortLater);
+        await server.close();
+        log.info('stopped');
+        log.flush();
+        done();
+      });
+    };
+    const onTerm = () => shutdown('SIGTERM');
+    const onInt = () => shutdown('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  return 0;
+}
+
+function parseDurationOption(option: string, text: string): number {
+  try {
+    return parseCliDuration(option, text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

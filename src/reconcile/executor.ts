@@ -1,0 +1,167 @@
+// Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
+// *when*: services in depends_on order (independent services in parallel), new replicas all
+// at once, replacements in batches of `update_config.parallelism` with each batch gated on
+// health, and a bounded number of Docker calls per node at a time. A failed batch ends the
+// service's rollout according to `failure_action`; the caller decides about reverting.
+import type { Clock } from '../clock.js';
+import type { DockerNode } from '../docker/types.js';
+import type { DesiredState, ServiceSpec, UpdateConfig } from '../manifests/model.js';
+import { DEFAULT_UPDATE_CONFIG } from '../manifests/normalize-service.js';
+import type { Action, ContainerAction, Plan } from './actions.js';
+import { Semaphore } from './semaphore.js';
+import { ContainerSteps, type StepEvent } from './container-steps.js';
+
+export interface ExecutorEvent extends StepEvent {
+  phase: 'start' | 'done' | 'failed' | 'batch' | 'paused' | 'skipped';
+}
+
+export interface ExecuteOptions {
+  node(name: string): DockerNode;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Docker calls in flight per node. */
+  perNodeConcurrency?: number;
+  /** Gate new and replaced containers on health (DESIGN.md "Health"). */
+  healthGate?: boolean;
+  /** Use each service's rollback_config instead of update_config (the way back). */
+  rollback?: boolean;
+  onEvent?(event: ExecutorEvent): void;
+}
+
+export interface ServiceFailure {
+  stack: string;
+  service: string;
+  node: string;
+  reason: string;
+  action: ContainerAction['type'];
+}
+
+export interface ExecutionResult {
+  /** converged: every action succeeded (or failed under failure_action: continue within ratio). */
+  outcome: 'converged' | 'failed' | 'paused';
+  failures: ServiceFailure[];
+  /** Services at least one container action ran for ("stack/service"). */
+  touched: string[];
+  executed: number;
+}
+
+interface ServiceWork {
+  key: string;
+  stack: string;
+  service: string;
+  spec?: ServiceSpec;
+  resources: Action[];
+  actions: ContainerAction[];
+}
+
+export async function executePlan(plan: Plan, desired: DesiredState, options: ExecuteOptions): Promise<ExecutionResult> {
+  const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8);
+  const work = groupByService(plan.actions, desired);
+  const failures: ServiceFailure[] = [];
+  const touched = new Set<string>();
+  let executed = 0;
+  let paused = false;
+
+  const tasks = new Map<string, Promise<boolean>>();
+  const runService = async (w: ServiceWork): Promise<boolean> => {
+    const deps = (w.spec?.dependsOn ?? []).map((d) => tasks.get(`${w.stack}/${d}`)).filter((t): t is Promise<boolean> => t !== undefined);
+    const depsOk = (await Promise.all(deps)).every(Boolean);
+    if (!depsOk) {
+      options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: a service it depends on failed` });
+      return false;
+    }
+    for (const resource of w.resources) await steps.ensureResource(resource);
+    const result = await rollService(w, steps, options);
+    executed += result.executed;
+    if (result.executed > 0) touched.add(w.key);
+    failures.push(...result.failures);
+    if (result.paused) paused = true;
+    return result.ok;
+  };
+  for (const w of work) tasks.set(w.key, runService(w));
+  const results = await Promise.allSettled(tasks.values());
+  const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (crashed) throw crashed.reason;
+  const ok = results.every((r) => r.status === 'fulfilled' && r.value);
+  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed };
+}
+
+function groupByService(actions: readonly Action[], desired: DesiredState): ServiceWork[] {
+  const byKey = new Map<string, ServiceWork>();
+  for (const action of actions) {
+    const key = `${action.stack}/${action.service}`;
+    let w = byKey.get(key);
+    if (!w) {
+      const spec = desired.stacks.find((s) => s.name === action.stack)?.services.find((s) => s.name === action.service);
+      w = { key, stack: action.stack, service: action.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
+      byKey.set(key, w);
+    }
+    if (action.type === 'ensure-network' || action.type === 'ensure-volume') w.resources.push(action);
+    else w.actions.push(action);
+  }
+  return [...byKey.values()];
+}
+
+interface RollResult {
+  ok: boolean;
+  paused: boolean;
+  executed: number;
+  failures: ServiceFailure[];
+}
+
+/**
+ * One service: room-making removes, then new replicas and starts together, then replaced
+ * replicas batch by batch, then the remaining removes. Failures are judged against
+ * `max_failure_ratio` over the replicas this rollout touches.
+ */
+async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions): Promise<RollResult> {
+  const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
+  const makeRoom = w.actions.filter((a) => a.type === 'remove' && a.kind === 'make-room');
+  const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
+  const replaces = w.actions.filter((a) => a.type === 'replace');
+  const removes = w.actions.filter((a) => a.type === 'remove' && a.kind !== 'make-room');
+  const total = fresh.length + replaces.length;
+  const failures: ServiceFailure[] = [];
+  let executed = 0;
+
+  // Returns false when the rollout must stop here.
+  const judge = (batchFailures: ServiceFailure[]): 'go' | 'stop' | 'pause' => {
+    failures.push(...batchFailures);
+    if (batchFailures.length === 0) return 'go';
+    const ratio = total === 0 ? 1 : failures.length / total;
+    if (config.failureAction === 'continue' || ratio <= config.maxFailureRatio) return 'go';
+    return config.failureAction === 'pause' ? 'pause' : 'stop';
+  };
+  const runBatch = async (batch: ContainerAction[]): Promise<ServiceFailure[]> => {
+    const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs)));
+    executed += batch.length;
+    return outcomes.flatMap((reason, i) => (reason === undefined ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
+  };
+
+  for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (reason) failures.push(failureOf(a, reason)); });
+  let verdict = judge(await runBatch(fresh));
+  const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
+  for (let i = 0; i < replaces.length && verdict === 'go'; i += batchSize) {
+    if (i > 0 && config.delayMs > 0) await options.clock.sleep(config.delayMs, options.signal);
+    options.signal.throwIfAborted();
+    const batch = replaces.slice(i, i + batchSize);
+    options.onEvent?.({ phase: 'batch', stack: w.stack, service: w.service, message: `updating ${batch.map((a) => a.container.name).join(', ')} (${i + batch.length}/${replaces.length})` });
+    verdict = judge(await runBatch(batch));
+  }
+  if (verdict === 'go') {
+    for (const a of removes) {
+      const reason = await steps.run(a, w.spec, false, 0);
+      executed++;
+      if (reason) failures.push(failureOf(a, reason));
+    }
+  } else if (verdict === 'pause') {
+    options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });
+  }
+  const hardFailures = config.failureAction === 'continue' ? [] : failures;
+  const ok = verdict === 'go' && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
+  return { ok, paused: verdict === 'pause', executed, failures };
+}
+
+function failureOf(action: ContainerAction, reason: string): ServiceFailure {
+  return { stack: action.stack, service: action.service, node: action.node, reason, action: action.type };
+}

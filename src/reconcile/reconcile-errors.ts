@@ -1,0 +1,7 @@
+// The `code` of any error a reconcile can end with, for status, logs and metrics. Errors
+// of our own carry one; anything else is "INTERNAL" so it stands out.
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z_]+$/.test(code)) return code;
+  return 'INTERNAL';
+}

@@ -116,7 +116,8 @@ export class DockerodeNode implements DockerNode {
   async connectNetwork(id: string, network: string, aliases: string[]): Promise<void> {
     const body = { Container: id, EndpointConfig: { Aliases: aliases } };
     try {
-      await this.call('connectNetwork', 'connect network', `${id} to ${network}`, { method: 'POST', path: `/networks/${encodeURIComponent(network)}/connect`, body, ok: [200] });
+      // Docker's own message names the network ("network x not found").
+      await this.call('connectNetwork', 'connect network', id, { method: 'POST', path: `/networks/${encodeURIComponent(network)}/connect`, body, ok: [200] });
     } catch (err) {
       // Already connected: Docker 20.10 answers 403 "endpoint with name x already exists in network y".
       if (/already exists in network/i.test(err instanceof Error ? err.message : '')) return;

@@ -8,76 +8,13 @@ import {
   ContainerConflictError, ContainerNotFoundError, DockerApiError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError,
   type DockerOperation,
 } from './errors.js';
-import type {
-  ContainerCreateBody, ContainerHealthView, ContainerState, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate,
-} from './types.js';
+import type { ImageBehaviour, PreloadedContainer, RecordedCall, RecordingNodeOptions, SimContainer } from './recording-types.js';
+import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
 
-/** A write as the executor issued it, in order; ids are the node's container ids. */
-export type RecordedCall =
-  | ['pull', string]
-  | ['ensureNetwork', string]
-  | ['ensureVolume', string]
-  | ['create', string]
-  | ['start', string]
-  | ['stop', string]
-  | ['remove', string]
-  | ['rename', string, string]
-  | ['connect', string, string];
-
-/** Failure injection, per image reference. */
-export interface ImageBehaviour {
-  /** pullImage fails with this registry message (and the image is absent until then). */
-  pullFails?: string;
-  /** The container exits at once after a successful start, with this code; with a restart policy it keeps restarting. */
-  exitsAtOnce?: number;
-  /** Its healthcheck goes starting -> unhealthy instead of healthy. */
-  turnsUnhealthy?: boolean;
-  /** start fails with PortAllocatedError whatever else holds the port. */
-  portConflictOnStart?: boolean;
-  /** The image has a HEALTHCHECK of its own (the create body need not carry one). */
-  imageHealthcheck?: boolean;
-}
-
-export interface SimContainer {
-  id: string;
-  name: string;
-  image: string;
-  labels: Record<string, string>;
-  state: ContainerState;
-  health?: 'starting' | 'healthy' | 'unhealthy';
-  body: ContainerCreateBody;
-  networks: string[];
-  restartCount: number;
-  exitCode: number;
-  startedAt: string;
-  error: string;
-  createdAt: number;
-  /** Inspects since the last start, which drive the health transition. */
-  inspectsSinceStart: number;
-}
-
-export interface PreloadedContainer {
-  name: string;
-  image: string;
-  labels?: Record<string, string>;
-  state?: ContainerState;
-  health?: 'starting' | 'healthy' | 'unhealthy';
-  /** Defaults to a minimal body with these labels; its PortBindings are what gets published. */
-  body?: ContainerCreateBody;
-}
-
-export interface RecordingNodeOptions {
-  containers?: PreloadedContainer[];
-  /** Images present at first; default every image except those whose pull is set to fail. */
-  images?: string[];
-  behaviours?: Record<string, ImageBehaviour>;
-  /** How many inspects after a start a healthcheck reports 'starting' before its verdict (default 1). */
-  healthyAfterInspects?: number;
-  facts?: NodeFacts;
-  networks?: string[];
-}
+export type { ImageBehaviour, PreloadedContainer, RecordedCall, RecordingNodeOptions, SimContainer };
 
 const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'default']);
+const VALID_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export class RecordingDockerNode implements DockerNode {
   readonly calls: CallCounts = newCallCounts();
@@ -171,21 +108,21 @@ export class RecordingDockerNode implements DockerNode {
     this.enter('ensureVolume', ['ensureVolume', spec.name]);
     this.volumes.add(spec.name);
   }
-  async connectNetwork(id: string, network: string): Promise<void> {
+  async connectNetwork(id: string, network: string, _aliases: string[] = []): Promise<void> {
     this.enter('connectNetwork', ['connect', id, network]);
     const c = this.mustFind(id, 'connect network');
-    if (!this.networks.has(network)) throw new DockerApiError(this.name, 'connect network', 404, `network ${network} not found`, `${id} to ${network}`);
+    // Like Docker 20.10: a container that is not running takes any network name, and its
+    // start fails if the network does not exist by then.
+    if (c.state === 'running' && !this.networkExists(network)) throw new DockerApiError(this.name, 'connect network', 404, `network ${network} not found`, id);
     if (!c.networks.includes(network)) c.networks.push(network);
   }
 
   async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
     this.enter('createContainer', ['create', name]);
+    if (!VALID_NAME.test(name)) throw new DockerApiError(this.name, 'create container', 400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, name);
     if (this.container(name)) throw new ContainerConflictError(this.name, 'create container', name, `Conflict. The container name "/${name}" is already in use`);
     if (!this.imagePresent(body.Image)) throw new ImageNotFoundError(this.name, 'create container', body.Image);
-    const net = body.HostConfig.NetworkMode;
-    if (!BUILTIN_NETWORKS.has(net) && !net.startsWith('container:') && !this.networks.has(net)) {
-      throw new DockerApiError(this.name, 'create container', 404, `network ${net} not found`, name);
-    }
+    // An unknown network is accepted here and fails the start, as in Docker.
     return this.newContainer(name, structuredClone(body)).id;
   }
 
@@ -201,13 +138,20 @@ export class RecordingDockerNode implements DockerNode {
       c.error = `Bind for 0.0.0.0:${port ?? 0} failed: port is already allocated`;
       throw new PortAllocatedError(this.name, 'start container', id, port, c.error);
     }
+    const missingNet = c.networks.find((n) => !this.networkExists(n));
+    if (missingNet !== undefined) {
+      c.exitCode = 128;
+      c.error = `network ${missingNet} not found`;
+      throw new DockerApiError(this.name, 'start container', 404, c.error, id);
+    }
     c.startedAt = new Date().toISOString();
     c.inspectsSinceStart = 0;
     c.error = '';
     if (behaviour.exitsAtOnce !== undefined) {
       c.exitCode = behaviour.exitsAtOnce;
       const policy = c.body.HostConfig.RestartPolicy.Name;
-      c.state = policy === '' || policy === 'no' ? 'exited' : 'restarting';
+      const restarts = policy === 'always' || policy === 'unless-stopped' || (policy === 'on-failure' && c.exitCode !== 0);
+      c.state = restarts ? 'restarting' : 'exited';
       if (c.state === 'restarting') c.restartCount++;
       delete c.health;
       return;
@@ -224,7 +168,8 @@ export class RecordingDockerNode implements DockerNode {
     if (c.state !== 'running' && c.state !== 'restarting' && c.state !== 'paused') return; // 304
     c.state = 'exited';
     c.exitCode = 0;
-    delete c.health;
+    // Docker leaves a stopped container's last health as 'unhealthy'.
+    if (c.health !== undefined) c.health = 'unhealthy';
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -236,6 +181,7 @@ export class RecordingDockerNode implements DockerNode {
   async renameContainer(id: string, newName: string): Promise<void> {
     this.enter('renameContainer', ['rename', id, newName]);
     const c = this.mustFind(id, 'rename container');
+    if (c.name === newName) throw new DockerApiError(this.name, 'rename container', 400, 'Renaming a container with the same name as its current name', newName);
     const holder = this.container(newName);
     if (holder) throw new ContainerConflictError(this.name, 'rename container', newName, `Conflict. The container name "/${newName}" is already in use by container "${holder.id}"`);
     c.name = newName;
@@ -272,6 +218,10 @@ export class RecordingDockerNode implements DockerNode {
     if (this.pulled.has(ref)) return true;
     if (this.images) return this.images.has(ref);
     return this.behaviours.get(ref)?.pullFails === undefined;
+  }
+
+  private networkExists(n: string): boolean {
+    return BUILTIN_NETWORKS.has(n) || n.startsWith('container:') || this.networks.has(n);
   }
 
   private hasHealthcheck(c: SimContainer): boolean {

@@ -6,7 +6,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { DockerodeNode } from '../../src/docker/dockerode-node.js';
-import { ContainerConflictError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError } from '../../src/docker/errors.js';
+import { ContainerConflictError, DockerApiError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError } from '../../src/docker/errors.js';
 import type { ContainerCreateBody } from '../../src/docker/types.js';
 import { startFleet, type FleetNode } from '../support/fleet.js';
 import { loadImages, WEB_BODY, WEB_HEALTHCHECK_CMD, WEB_HEALTHY } from '../support/images.js';
@@ -141,6 +141,19 @@ test('DockerodeNode against a fleet of real Docker nodes', async (t) => {
       assert.equal(await nodeA.hasImage('flotilla-test/absent:1'), false);
       await nodeA.removeContainer(id);
       await nodeA.removeContainer(renameClash);
+    });
+
+    await t.test('an unknown network passes create and connect, and fails the start', async () => {
+      // What RecordingDockerNode mimics: the executor must ensure networks before the start.
+      const id = await nodeA.createContainer('netless', webBody(8085, {}, 'no-such-net'));
+      await nodeA.connectNetwork(id, 'no-such-either', []);
+      const err = await nodeA.startContainer(id).catch((e: unknown) => e);
+      assert.ok(err instanceof DockerApiError, String(err));
+      assert.equal(err.statusCode, 404);
+      assert.match(err.message, /network no-such-(net|either) not found/); // Docker walks its networks in map order
+      assert.deepEqual(await nodeA.inspectContainer(id).then((v) => [v.state, v.exitCode]), ['created', 128]);
+      await assert.rejects(nodeA.renameContainer(id, 'netless'), (e: unknown) => e instanceof DockerApiError && e.statusCode === 400);
+      await nodeA.removeContainer(id);
     });
 
     await t.test('starting a container whose host port is taken is PortAllocatedError', async () => {

@@ -59,10 +59,18 @@ describe('RecordingDockerNode', () => {
     const node = new RecordingDockerNode('node-a', { images: ['web:1'] });
     await node.createContainer('web', body('web:1'));
     await assert.rejects(node.createContainer('web', body('web:1')), ContainerConflictError);
-    await assert.rejects(node.createContainer('x', body('other:1')), ImageNotFoundError);
-    await assert.rejects(node.createContainer('y', body('web:1', { HostConfig: { RestartPolicy: { Name: 'no' }, NetworkMode: 'nope' } })), DockerApiError);
+    await assert.rejects(node.createContainer('web-2', body('other:1')), ImageNotFoundError);
+    await assert.rejects(node.createContainer('x', body('web:1')), (e: unknown) => e instanceof DockerApiError && e.statusCode === 400);
+    await assert.rejects(node.renameContainer('web', 'web'), (e: unknown) => e instanceof DockerApiError && e.statusCode === 400);
+    // Like Docker 20.10: an unknown network passes create (and connect while stopped) and fails the start.
+    const lost = await node.createContainer('lost', body('web:1', { HostConfig: { RestartPolicy: { Name: 'no' }, NetworkMode: 'nope' } }));
+    await node.connectNetwork(lost, 'also-nope', []);
+    await assert.rejects(node.startContainer(lost), (e: unknown) => e instanceof DockerApiError && e.statusCode === 404 && /network nope not found/.test(e.message));
+    assert.deepEqual(await node.inspectContainer(lost).then((v) => [v.state, v.exitCode]), ['created', 128]);
+    await node.startContainer('web');
+    await assert.rejects(node.connectNetwork('web', 'nope', []), (e: unknown) => e instanceof DockerApiError && e.statusCode === 404);
     await assert.rejects(node.startContainer('ghost'), ContainerNotFoundError);
-    await assert.rejects(node.renameContainer('ghost', 'z'), ContainerNotFoundError);
+    await assert.rejects(node.renameContainer('ghost', 'zz'), ContainerNotFoundError);
     assert.equal(await node.hasImage('other:1'), false);
     await node.pullImage('other:1');
     assert.equal(await node.hasImage('other:1'), true);
@@ -78,7 +86,7 @@ describe('RecordingDockerNode', () => {
     const crash = await node.createContainer('crash', body('crash:1'));
     await node.startContainer(crash);
     assert.deepEqual(await node.inspectContainer(crash).then((v) => [v.state, v.exitCode]), ['exited', 3]);
-    const looping = await node.createContainer('looping', body('crash:1', { HostConfig: { RestartPolicy: { Name: 'always' }, NetworkMode: 'bridge' } }));
+    const looping = await node.createContainer('looping', body('crash:1', { HostConfig: { RestartPolicy: { Name: 'on-failure' }, NetworkMode: 'bridge' } }));
     await node.startContainer(looping);
     const first = await node.inspectContainer(looping);
     const second = await node.inspectContainer(looping);
@@ -97,21 +105,21 @@ describe('RecordingDockerNode', () => {
 
   it('a host port is held by one running container (or an outside process)', async () => {
     const node = new RecordingDockerNode('node-a');
-    const a = await node.createContainer('a', body('web:1', {}, 8080));
-    const b = await node.createContainer('b', body('web:1', {}, 8080));
+    const a = await node.createContainer('web-a', body('web:1', {}, 8080));
+    const b = await node.createContainer('web-b', body('web:1', {}, 8080));
     await node.startContainer(a);
     await assert.rejects(node.startContainer(b), PortAllocatedError);
     await node.stopContainer(a);
     await node.startContainer(b);
     node.holdPort(9000);
-    const c = await node.createContainer('c', body('web:1', {}, 9000));
+    const c = await node.createContainer('web-c', body('web:1', {}, 9000));
     await assert.rejects(node.startContainer(c), (e: unknown) => e instanceof PortAllocatedError && e.port === 9000);
   });
 
   it('a down node refuses every call with NodeUnreachableError and records nothing', async () => {
     const node = new RecordingDockerNode('node-b');
     node.setDown(true);
-    for (const call of [() => node.listContainers(), () => node.ping(), () => node.info(), () => node.createContainer('x', body('web:1'))]) {
+    for (const call of [() => node.listContainers(), () => node.ping(), () => node.info(), () => node.createContainer('web', body('web:1'))]) {
       await assert.rejects(call(), (e: unknown) => e instanceof NodeUnreachableError && e.node === 'node-b');
     }
     assert.deepEqual(node.writes, []);

@@ -28,6 +28,15 @@ export interface ExecuteOptions {
   onEvent?(event: ExecutorEvent): void;
 }
 
+/**
+ * Set once a service fails with failure_action rollback: the cluster is about to be reverted,
+ * so other services stop before their next batch rather than roll further forward.
+ */
+export interface Halt {
+  halted: boolean;
+  reason?: string;
+}
+
 export interface ServiceFailure {
   stack: string;
   service: string;
@@ -43,6 +52,8 @@ export interface ExecutionResult {
   /** Services at least one container action ran for ("stack/service"). */
   touched: string[];
   executed: number;
+  /** True when a failure asks for the cluster to be reverted (failure_action: rollback). */
+  wantsRevert: boolean;
 }
 
 interface ServiceWork {
@@ -59,6 +70,7 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const work = groupByService(plan.actions, desired);
   const failures: ServiceFailure[] = [];
   const touched = new Set<string>();
+  const halt: Halt = { halted: false };
   let executed = 0;
   let paused = false;
 
@@ -66,12 +78,16 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const runService = async (w: ServiceWork): Promise<boolean> => {
     const deps = (w.spec?.dependsOn ?? []).map((d) => tasks.get(`${w.stack}/${d}`)).filter((t): t is Promise<boolean> => t !== undefined);
     const depsOk = (await Promise.all(deps)).every(Boolean);
+    if (halt.halted) {
+      options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: the rollout stopped (${halt.reason ?? 'another service failed'})` });
+      return false;
+    }
     if (!depsOk) {
       options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: a service it depends on failed` });
       return false;
     }
     for (const resource of w.resources) await steps.ensureResource(resource);
-    const result = await rollService(w, steps, options);
+    const result = await rollService(w, steps, options, halt);
     executed += result.executed;
     if (result.executed > 0) touched.add(w.key);
     failures.push(...result.failures);
@@ -83,7 +99,7 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (crashed) throw crashed.reason;
   const ok = results.every((r) => r.status === 'fulfilled' && r.value);
-  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed };
+  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
 }
 
 function groupByService(actions: readonly Action[], desired: DesiredState): ServiceWork[] {
@@ -114,7 +130,7 @@ interface RollResult {
  * replicas batch by batch, then the remaining removes. Failures are judged against
  * `max_failure_ratio` over the replicas this rollout touches.
  */
-async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions): Promise<RollResult> {
+async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt): Promise<RollResult> {
   const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
   const makeRoom = w.actions.filter((a) => a.type === 'remove' && a.kind === 'make-room');
   const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
@@ -130,7 +146,12 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     if (batchFailures.length === 0) return 'go';
     const ratio = total === 0 ? 1 : failures.length / total;
     if (config.failureAction === 'continue' || ratio <= config.maxFailureRatio) return 'go';
-    return config.failureAction === 'pause' ? 'pause' : 'stop';
+    if (config.failureAction === 'pause') return 'pause';
+    if (!options.rollback) {
+      halt.halted = true;
+      halt.reason = `${w.key} failed: ${batchFailures[0]?.reason ?? ''}`;
+    }
+    return 'stop';
   };
   const runBatch = async (batch: ContainerAction[]): Promise<ServiceFailure[]> => {
     const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs)));
@@ -141,14 +162,14 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
   for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (reason) failures.push(failureOf(a, reason)); });
   let verdict = judge(await runBatch(fresh));
   const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
-  for (let i = 0; i < replaces.length && verdict === 'go'; i += batchSize) {
+  for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
     if (i > 0 && config.delayMs > 0) await options.clock.sleep(config.delayMs, options.signal);
     options.signal.throwIfAborted();
     const batch = replaces.slice(i, i + batchSize);
     options.onEvent?.({ phase: 'batch', stack: w.stack, service: w.service, message: `updating ${batch.map((a) => a.container.name).join(', ')} (${i + batch.length}/${replaces.length})` });
     verdict = judge(await runBatch(batch));
   }
-  if (verdict === 'go') {
+  if (verdict === 'go' && !halt.halted) {
     for (const a of removes) {
       const reason = await steps.run(a, w.spec, false, 0);
       executed++;
@@ -158,7 +179,7 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });
   }
   const hardFailures = config.failureAction === 'continue' ? [] : failures;
-  const ok = verdict === 'go' && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
+  const ok = verdict === 'go' && !(halt.halted && executed < w.actions.length) && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
   return { ok, paused: verdict === 'pause', executed, failures };
 }
 

@@ -11,7 +11,9 @@ import { NodePool } from './docker/node-pool.js';
 import { openGitSource, type GitSource } from './sync/git-source.js';
 import { StateStore } from './state.js';
 import { Reconciler } from './reconcile/reconciler.js';
+import { GoodSnapshot } from './reconcile/good-snapshot.js';
 import type { ExecutorEvent } from './reconcile/executor.js';
+import type { Notifier } from './notify/types.js';
 
 export interface AppOptions {
   repo: string;
@@ -25,6 +27,10 @@ export interface AppOptions {
   defaultMetrics: boolean;
   log: Logger;
   clock?: Clock;
+  notifier?: Notifier;
+  /** How often to look for a newer commit during a rollout (0: never). */
+  supersedeCheckMs?: number;
+  requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
 
@@ -60,7 +66,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.clusterPath ? { clusterPath: options.clusterPath } : {}),
     nodeGraceMs: options.nodeGraceMs,
     healthGate: options.healthGate,
+    snapshot: new GoodSnapshot(options.stateDir),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
+    ...(options.requestFollowUp ? { requestFollowUp: options.requestFollowUp } : {}),
   });
   await reconciler.init();
   return { source, pool, metrics, reconciler };

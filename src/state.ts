@@ -2,9 +2,17 @@
 // deployment history. Written atomically (temp file, fsync, rename, fsync of the folder) so
 // a crash at any moment leaves either the old or the new file, never a torn one.
 import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
 
-export type DeploymentOutcome = 'pending' | 'deployed' | 'failed' | 'reverted' | 'invalid' | 'unchanged';
+/**
+ * pending: rolling out (left pending by a crash, it reads as interrupted on restart);
+ * deployed: every replica healthy for `monitor` (the commit is good); failed: the rollout
+ * failed and was not reverted (pause, or revert disabled); reverted: failed, quarantined and
+ * the cluster put back on the last good commit; revert-failed: the way back failed too (paused);
+ * superseded: a newer commit arrived during the rollout; invalid: failed validation.
+ */
+export type DeploymentOutcome = 'pending' | 'deployed' | 'failed' | 'reverted' | 'revert-failed' | 'superseded' | 'interrupted' | 'invalid';
 
 export interface HistoryEntry {
   revision: string;
@@ -28,9 +36,12 @@ export interface PersistentState {
   applied?: string;
   quarantined: QuarantinedCommit[];
   history: HistoryEntry[];
+  /** A rollout stopped for a person to look at; reconciles only report until a newer commit. */
+  paused?: { revision: string; reason: string; at: string };
 }
 
 export const HISTORY_LIMIT = 50;
+export const QUARANTINE_LIMIT = 50;
 
 export function emptyState(): PersistentState {
   return { version: 1, quarantined: [], history: [] };
@@ -63,24 +74,8 @@ export class StateStore {
   }
 
   async save(state: PersistentState): Promise<void> {
-    const dir = dirname(this.file);
-    await fs.mkdir(dir, { recursive: true });
-    const trimmed: PersistentState = { ...state, history: state.history.slice(-HISTORY_LIMIT) };
-    const temp = `${this.file}.${process.pid}.tmp`;
-    const handle = await fs.open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(trimmed, null, 2) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, this.file);
-    const dirHandle = await fs.open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    const trimmed: PersistentState = { ...state, history: state.history.slice(-HISTORY_LIMIT), quarantined: state.quarantined.slice(-QUARANTINE_LIMIT) };
+    await writeFileAtomic(this.file, JSON.stringify(trimmed, null, 2) + '\n');
   }
 }
 

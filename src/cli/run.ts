@@ -51,8 +51,11 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     healthGate: true,
     defaultMetrics: true,
     log,
+    // A rollout waiting on health looks for a newer commit this often, and rolls forward to it.
+    supersedeCheckMs: Math.max(1000, Math.min(intervalMs, 10_000)),
+    requestFollowUp: (reason) => queue.request(reason),
   });
-  const queue = new TriggerQueue(
+  const queue: TriggerQueue = new TriggerQueue(
     async (run) => void (await app.reconciler.reconcile(run)),
     parseDurationOption('reconcile-timeout', options['reconcile-timeout'] as string),
     (err) => log.error({ err }, 'reconcile crashed'),

@@ -1,18 +1,19 @@
 // One reconcile as a short list of steps (DESIGN.md "The reconcile loop"): fetch the
-// target commit, load and validate it, observe every node, plan, execute, verify. Each step
-// either hands its result to the next or throws a typed error; one place (`finish`) turns
-// the outcome into state, history, status, metrics and logs.
+// target commit, load and validate it, observe every node, plan, execute, verify. What a
+// rollout's outcome means for the commit (good, failed, reverted, paused) is decided in
+// `concludeRollout`; the way back is revert.ts; every state change goes through the ledger.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
 import type { NodePool } from '../docker/node-pool.js';
 import type { ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
-import { loadDesiredState } from '../manifests/load.js';
 import { ValidationError } from '../manifests/problems.js';
 import type { GitSource } from '../sync/git-source.js';
 import type { TriggerRun } from '../sync/trigger-queue.js';
-import { isQuarantined, type HistoryEntry, type PersistentState, type StateStore } from '../state.js';
+import type { Notifier } from '../notify/types.js';
+import { noNotifier } from '../notify/types.js';
+import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
 import type { Plan } from './actions.js';
 import { executePlan, type ExecutionResult, type ExecutorEvent } from './executor.js';
 import { lostNodes, withLastKnownContainers } from './node-availability.js';
@@ -21,6 +22,12 @@ import { conflictsStatus, servicesStatus } from './fleet-status.js';
 import { recoverLastGood } from './recover-last-good.js';
 import type { DaemonStatus, ErrorStatus } from './status.js';
 import { errorCode } from './reconcile-errors.js';
+import { CommitLedger, NO_CHANGES } from './commit-ledger.js';
+import { DesiredStateCache } from './desired-cache.js';
+import type { GoodSnapshot } from './good-snapshot.js';
+import { concludeRollout, type RolloutContext } from './conclude-rollout.js';
+import { driftEvent, nodeDownEvent, validationFailedEvent } from './fleet-events.js';
+import { watchForNewerCommit } from './supersede.js';
 
 export interface ReconcilerDeps {
   source: GitSource;
@@ -34,12 +41,19 @@ export interface ReconcilerDeps {
   /** How long a node may be down before its replicas are rescheduled. */
   nodeGraceMs: number;
   healthGate: boolean;
+  notifier?: Notifier;
+  /** Keeps the last good desired state on disk so a revert never depends on the repo. */
+  snapshot?: GoodSnapshot;
+  /** How often to look for a newer commit during a rollout (0: never). */
+  supersedeCheckMs?: number;
+  /** Asks the daemon for another reconcile right away (after a superseded rollout). */
+  requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
 
-export type ReconcileResult = 'success' | 'unchanged' | 'failed' | 'invalid' | 'reverted' | 'paused' | 'error';
+export type ReconcileResult = 'success' | 'unchanged' | 'failed' | 'invalid' | 'reverted' | 'revert-failed' | 'paused' | 'superseded' | 'error';
 
-interface Target {
+export interface Target {
   revision: string;
   desired: DesiredState;
   /** 'sync' for a revision not yet applied, 'resync' to re-check the applied one. */
@@ -47,21 +61,34 @@ interface Target {
 }
 
 export class Reconciler {
-  private state!: PersistentState;
+  private ledger!: CommitLedger;
   private previousObserved: ObservedState | undefined;
   private lastValid: { revision: string; desired: DesiredState } | undefined;
+  private readonly desiredCache: DesiredStateCache;
   private readonly current: DaemonStatus;
+  private readonly nodeWasUp = new Map<string, boolean>();
   private ready = false;
+  /** Whether this reconcile recorded an error; if not, an old one is cleared at the end. */
+  private errorRecorded = false;
+  private readonly notifier: Notifier;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.current = { source: deps.source.describe(), branch: deps.branch, phase: 'starting', quarantined: [], nodes: [], conflicts: [], services: [] };
+    this.notifier = deps.notifier ?? noNotifier;
+    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot);
   }
 
   async init(): Promise<void> {
     const { state, warning } = await this.deps.store.load();
     if (warning) this.deps.log.warn(warning);
-    this.state = state;
+    this.ledger = new CommitLedger(state, () => this.deps.clock.now());
+    const interrupted = this.ledger.markInterrupted();
+    if (interrupted) this.deps.log.warn({ commit: interrupted }, 'the previous run stopped during a rollout; applying it again');
     this.syncStatusFromState();
+  }
+
+  get state(): PersistentState {
+    return this.ledger.state;
   }
 
   isReady(): boolean {
@@ -73,42 +100,85 @@ export class Reconciler {
   }
 
   history(): HistoryEntry[] {
-    return [...this.state.history];
+    return [...this.ledger.state.history];
   }
 
   async reconcile(run: TriggerRun): Promise<ReconcileResult> {
     const startedAt = this.deps.clock.now();
     this.current.phase = 'reconciling';
+    this.errorRecorded = false;
     let result: ReconcileResult = 'error';
     try {
       const target = await this.resolveTarget();
       const observed = await this.observe();
-      await this.recoverStateFromLabels(target.desired, observed);
-      const plan = this.planFor(target, observed);
+      this.recoverStateFromLabels(target.desired, observed);
+      // A paused rollout is left exactly as it stopped until a newer commit arrives.
+      const paused = this.ledger.pausedOn(target.revision);
+      const plan = this.planFor(target, observed, paused);
       if (plan.actions.length === 0) {
-        result = this.settle(target, plan, observed, undefined);
+        if (target.mode === 'sync' && !paused) await this.concludeUnchanged(target);
+        this.settle(plan, observed);
+        result = paused ? 'paused' : 'unchanged';
       } else {
-        this.deps.log.info({ revision: target.revision, mode: target.mode, ...plan.summary }, `applying ${plan.actions.length} action(s)`);
-        const execution = await executePlan(plan, target.desired, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal: run.signal, healthGate: this.deps.healthGate, onEvent: (e) => this.onEvent(e) });
-        const after = await this.observe();
-        result = this.settle(target, this.planFor({ ...target, mode: 'resync' }, after), after, { plan, execution });
+        result = await this.rollOut(target, plan, run.signal);
       }
-      delete this.current.lastError;
     } catch (err) {
       result = err instanceof ValidationError ? 'invalid' : 'error';
       this.recordError(err);
     } finally {
-      const finishedAt = this.deps.clock.now();
-      this.current.lastReconcile = { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), durationMs: finishedAt - startedAt, result, reasons: run.reasons };
-      if (this.current.phase === 'reconciling') this.current.phase = result === 'invalid' ? 'stalled' : 'idle';
-      this.deps.metrics.reconcileTotal.inc({ result });
-      this.deps.metrics.reconcileDuration.observe((finishedAt - startedAt) / 1000);
-      if (result === 'success' || result === 'unchanged') this.deps.metrics.lastSuccess.set(finishedAt / 1000);
-      this.deps.metrics.setRevisions(this.current.appliedRevision, this.state.lastGood?.revision);
-      this.ready = true;
-      await this.deps.store.save(this.state);
+      await this.finish(run, startedAt, result);
     }
     return result;
+  }
+
+  /** Steps 5-6: execute, then let concludeRollout decide what the outcome means for the commit. */
+  private async rollOut(target: Target, plan: Plan, signal: AbortSignal): Promise<ReconcileResult> {
+    this.deps.log.info({ commit: target.revision, mode: target.mode, ...plan.summary }, `applying ${plan.actions.length} action(s)`);
+    if (target.mode === 'sync') {
+      this.ledger.begin(target.revision, countChanges(plan));
+      await this.deps.store.save(this.ledger.state);
+    }
+    const watch = target.mode === 'sync' ? watchForNewerCommit(this.deps.source, this.current.trackedRevision ?? target.revision, (r) => this.ledger.isQuarantined(r), this.deps.supersedeCheckMs ?? 0, signal) : undefined;
+    let execution: ExecutionResult;
+    try {
+      execution = await executePlan(plan, target.desired, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal: watch?.signal ?? signal, healthGate: this.deps.healthGate, onEvent: (e) => this.onEvent(e) });
+    } catch (err) {
+      if (watch?.superseded()) {
+        this.ledger.finish(target.revision, 'superseded', `newer commit ${watch.superseded()} arrived during the rollout`);
+        this.deps.log.info({ commit: target.revision, newer: watch.superseded() }, 'rollout superseded by a newer commit; rolling forward');
+        this.deps.requestFollowUp?.('superseded');
+        return 'superseded';
+      }
+      throw err;
+    } finally {
+      watch?.stop();
+    }
+    const context: RolloutContext = {
+      target,
+      plan,
+      execution,
+      ledger: this.ledger,
+      desired: this.desiredCache,
+      observe: () => this.observe(),
+      planFor: (t, o) => this.planFor(t, o, false),
+      execute: (p, d, rollback) => executePlan(p, d, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal, healthGate: this.deps.healthGate, rollback, onEvent: (e) => this.onEvent(e) }),
+      settle: (p, o) => this.settle(p, o),
+      notifier: this.notifier,
+      metrics: this.deps.metrics,
+      log: this.deps.log,
+      now: () => this.deps.clock.now(),
+      setError: (e) => {
+        this.current.lastError = e;
+        this.errorRecorded = true;
+      },
+    };
+    try {
+      return await concludeRollout(context);
+    } catch (err) {
+      // Whatever broke, the history must not keep a rollout "pending" forever.
+      if (target.mode === 'sync') this.ledger.finish(target.revision, 'failed', (err as Error).message);
+      throw err;
+    }
   }
 
   /** Steps 1-2: the commit to converge to, loaded and validated. A quarantined head keeps the last good commit. */
@@ -129,25 +199,27 @@ export class Reconciler {
     }
     this.current.trackedRevision = head;
     let revision = head;
-    if (isQuarantined(this.state, head)) {
-      if (!this.state.lastGood) throw new Error(`commit ${head} is quarantined and there is no good commit to stay on; push a fix`);
-      revision = this.state.lastGood.revision;
+    const lastGood = this.ledger.state.lastGood?.revision;
+    if (this.ledger.isQuarantined(head)) {
+      if (!lastGood) throw Object.assign(new Error(`commit ${head} is quarantined and there is no good commit to stay on; push a fix`), { code: 'QUARANTINED' });
+      revision = lastGood;
     }
-    if (this.lastValid?.revision === revision) return { ...this.lastValid, mode: revision === this.state.applied ? 'resync' : 'sync' };
-    const loaded = await loadDesiredState(await this.deps.source.reader(revision), this.deps.clusterPath);
+    const loaded = await this.desiredCache.load(revision);
     if (!loaded.state) {
-      this.recordInvalid(revision, loaded.problems.length);
       const error = new ValidationError(loaded.problems);
+      if (this.ledger.recordInvalid(revision, `${loaded.problems.length} validation error(s)`)) {
+        this.notifier.notify(validationFailedEvent(this.current.cluster ?? 'unknown', revision, loaded.problems, this.deps.clock.now()));
+      }
       // An invalid commit is never applied; the fleet stays on (and is healed to) the last valid one.
       if (this.lastValid) {
         this.recordError(error, revision);
-        return { ...this.lastValid, mode: 'resync' };
+        return { ...this.lastValid, mode: this.lastValid.revision === this.ledger.state.applied ? 'resync' : 'sync' };
       }
       throw error;
     }
     this.lastValid = { revision, desired: loaded.state };
     this.current.cluster = loaded.state.cluster.name;
-    return { revision, desired: loaded.state, mode: revision === this.state.applied ? 'resync' : 'sync' };
+    return { revision, desired: loaded.state, mode: revision === this.ledger.state.applied ? 'resync' : 'sync' };
   }
 
   /** Step 3: one container list per node, in parallel; an unreachable node is marked down. */
@@ -157,59 +229,63 @@ export class Reconciler {
     const observed = withLastKnownContainers(fresh, this.previousObserved);
     this.previousObserved = fresh;
     this.current.nodes = fresh.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
+    for (const n of fresh.nodes) {
+      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
+      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.deps.log.warn({ node: n.name, error: n.error }, 'node is down');
+      this.nodeWasUp.set(n.name, n.up);
+    }
     return observed;
   }
 
-  /** Step 4: the pure plan. */
-  private planFor(target: Target, observed: ObservedState): Plan {
+  /** Step 4: the pure plan. `reportOnly` (a paused rollout) withholds every action. */
+  private planFor(target: Target, observed: ObservedState, reportOnly: boolean): Plan {
     const { sync } = target.desired.cluster;
     const lost = lostNodes(observed, (n) => this.deps.pool.downSince(n), this.deps.clock.now(), this.deps.nodeGraceMs);
-    return makePlan(target.desired, observed, { selfHeal: sync.selfHeal, prune: sync.prune, commit: target.revision, mode: target.mode, lostNodes: lost });
+    const mode = reportOnly ? 'resync' : target.mode;
+    return makePlan(target.desired, observed, { selfHeal: sync.selfHeal && !reportOnly, prune: sync.prune, commit: target.revision, mode, lostNodes: lost });
   }
 
-  /** Steps 5-6 outcome: record what the fleet now runs and whether the commit is good. */
-  private settle(target: Target, plan: Plan, observed: ObservedState, ran: { plan: Plan; execution: ExecutionResult } | undefined): ReconcileResult {
+  /** A new commit that changes nothing on the nodes is good at once. */
+  private async concludeUnchanged(target: Target): Promise<void> {
+    this.ledger.finish(target.revision, 'deployed', 'no changes on the nodes');
+    this.ledger.markGood(target.revision);
+    await this.desiredCache.markGood(target.desired);
+    this.deps.log.info({ commit: target.revision }, 'commit is good (nothing to change)');
+  }
+
+  /** Status, metrics and drift notification from the latest plan and observation. */
+  private settle(plan: Plan, observed: ObservedState): void {
     this.current.services = servicesStatus(plan, observed);
     this.current.conflicts = conflictsStatus(plan);
-    this.deps.metrics.setFleet(
-      this.current.services.map((s) => ({ stack: s.stack, service: s.service, inSync: s.inSync, drift: s.drift })),
-      this.current.nodes,
-    );
-    const execution = ran?.execution;
-    const failed = execution !== undefined && execution.outcome !== 'converged';
-    if (target.mode === 'sync') {
-      const changes = ran ? countChanges(ran.plan) : { create: 0, replace: 0, remove: 0, start: 0 };
-      const outcome = failed ? 'failed' : 'deployed';
-      const reason = failed ? execution.failures.map((f) => `${f.stack}/${f.service} on ${f.node}: ${f.reason}`).join('; ') : undefined;
-      this.pushHistory({ revision: target.revision, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), outcome, ...(reason ? { reason } : {}), changes });
-      if (!failed) {
-        this.state.applied = target.revision;
-        this.state.lastGood = { revision: target.revision, at: new Date(this.deps.clock.now()).toISOString() };
-        this.deps.log.info({ revision: target.revision, ...changes }, 'deployed');
-      } else {
-        this.deps.log.error({ revision: target.revision, failures: execution.failures }, 'rollout failed');
-      }
-    } else if (failed) {
-      this.deps.log.error({ revision: target.revision, failures: execution.failures }, 'self-heal failed');
+    this.deps.metrics.setFleet(this.current.services.map((s) => ({ stack: s.stack, service: s.service, inSync: s.inSync, drift: s.drift })), this.current.nodes);
+    if (plan.drift.entries.length > 0 && plan.actions.length === 0) {
+      this.notifier.notify(driftEvent(plan.cluster, this.ledger.state.applied, plan.drift.entries, this.deps.clock.now()));
     }
-    this.syncStatusFromState();
-    this.current.appliedRevision = this.state.applied;
-    if (failed) {
-      this.current.lastError = { code: 'ROLLOUT_FAILED', message: execution.failures.map((f) => `${f.stack}/${f.service} on ${f.node}: ${f.reason}`).join('\n'), at: new Date().toISOString(), revision: target.revision };
-      if (execution.outcome === 'paused') this.current.phase = 'paused';
-      return execution.outcome === 'paused' ? 'paused' : 'failed';
-    }
-    return ran ? 'success' : 'unchanged';
   }
 
-  private async recoverStateFromLabels(desired: DesiredState, observed: ObservedState): Promise<void> {
-    if (this.state.lastGood) return;
+  private recoverStateFromLabels(desired: DesiredState, observed: ObservedState): void {
+    if (this.ledger.state.lastGood) return;
     const recovered = recoverLastGood(desired.cluster.name, observed);
-    if (recovered) {
-      this.state.lastGood = { revision: recovered, at: new Date(this.deps.clock.now()).toISOString() };
-      this.state.applied ??= recovered;
-      this.deps.log.warn({ revision: recovered }, 'no state file: recovered the last good commit from container labels');
-    }
+    if (!recovered) return;
+    this.ledger.state.lastGood = { revision: recovered, at: new Date(this.deps.clock.now()).toISOString() };
+    this.ledger.state.applied ??= recovered;
+    this.deps.log.warn({ commit: recovered }, 'no record of a good commit: recovered it from container labels');
+  }
+
+  private async finish(run: TriggerRun, startedAt: number, result: ReconcileResult): Promise<void> {
+    const finishedAt = this.deps.clock.now();
+    if (!this.errorRecorded && !this.ledger.state.paused) delete this.current.lastError;
+    this.current.lastReconcile = { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), durationMs: finishedAt - startedAt, result, reasons: run.reasons };
+    this.syncStatusFromState();
+    this.current.phase = this.ledger.state.paused ? 'paused' : result === 'invalid' ? 'stalled' : 'idle';
+    // Every revert counts as a failure (DESIGN.md), and is counted on its own as well.
+    const metricResult = result === 'reverted' || result === 'revert-failed' ? 'failed' : result;
+    this.deps.metrics.reconcileTotal.inc({ result: metricResult });
+    this.deps.metrics.reconcileDuration.observe((finishedAt - startedAt) / 1000);
+    if (result === 'success' || result === 'unchanged') this.deps.metrics.lastSuccess.set(finishedAt / 1000);
+    this.deps.metrics.setRevisions(this.ledger.state.applied, this.ledger.state.lastGood?.revision);
+    this.ready = true;
+    await this.deps.store.save(this.ledger.state);
   }
 
   private onEvent(event: ExecutorEvent): void {
@@ -219,31 +295,24 @@ export class Reconciler {
     this.deps.onEvent?.(event);
   }
 
-  private recordInvalid(revision: string, count: number): void {
-    const last = this.state.history[this.state.history.length - 1];
-    if (last?.revision === revision && last.outcome === 'invalid') return;
-    this.pushHistory({ revision, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), outcome: 'invalid', reason: `${count} validation error(s)`, changes: { create: 0, replace: 0, remove: 0, start: 0 } });
-  }
-
   private recordError(err: unknown, revision?: string): void {
-    const error: ErrorStatus = { code: errorCode(err), message: (err as Error).message ?? String(err), at: new Date().toISOString(), ...(revision ? { revision } : {}) };
+    const error: ErrorStatus = { code: errorCode(err), message: (err as Error).message ?? String(err), at: new Date(this.deps.clock.now()).toISOString(), ...(revision ? { revision } : {}) };
     if (err instanceof ValidationError) error.problems = err.problems;
     this.current.lastError = error;
-    this.deps.log.error({ code: error.code, revision }, error.message);
-  }
-
-  private pushHistory(entry: HistoryEntry): void {
-    this.state.history.push(entry);
-    if (this.state.history.length > 50) this.state.history.splice(0, this.state.history.length - 50);
+    this.errorRecorded = true;
+    this.deps.log.error({ code: error.code, commit: revision }, error.message);
   }
 
   private syncStatusFromState(): void {
-    if (this.state.lastGood) this.current.lastGoodRevision = this.state.lastGood.revision;
-    if (this.state.applied) this.current.appliedRevision = this.state.applied;
-    this.current.quarantined = [...this.state.quarantined];
+    const state = this.ledger.state;
+    if (state.lastGood) this.current.lastGoodRevision = state.lastGood.revision;
+    if (state.applied) this.current.appliedRevision = state.applied;
+    this.current.quarantined = [...state.quarantined];
+    if (state.paused) this.current.paused = { ...state.paused };
+    else delete this.current.paused;
   }
 }
 
 function countChanges(plan: Plan): HistoryEntry['changes'] {
-  return { create: plan.summary.create, replace: plan.summary.replace, remove: plan.summary.remove, start: plan.summary.start };
+  return plan.actions.length === 0 ? NO_CHANGES : { create: plan.summary.create, replace: plan.summary.replace, remove: plan.summary.remove, start: plan.summary.start };
 }

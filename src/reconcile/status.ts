@@ -41,6 +41,8 @@ export interface DaemonStatus {
   appliedRevision?: string;
   lastGoodRevision?: string;
   quarantined: Array<{ revision: string; reason: string; at: string }>;
+  /** A rollout stopped for a person (failure_action: pause, or a failed revert). */
+  paused?: { revision: string; reason: string; at: string };
   lastReconcile?: { startedAt: string; finishedAt: string; durationMs: number; result: string; reasons: string[] };
   lastError?: ErrorStatus;
   nodes: Array<{ name: string; up: boolean; error?: string }>;
@@ -57,6 +59,7 @@ export function renderStatusText(s: DaemonStatus): string {
   lines.push(`last good  ${s.lastGoodRevision ?? '-'}`);
   if (s.lastReconcile) lines.push(`last sync  ${s.lastReconcile.result} at ${s.lastReconcile.finishedAt} (${s.lastReconcile.durationMs} ms)`);
   for (const q of s.quarantined) lines.push(`quarantined ${q.revision}: ${q.reason}`);
+  if (s.paused) lines.push(`PAUSED     ${s.paused.revision} since ${s.paused.at}: ${s.paused.reason}`, '           (nothing is changed until a newer commit arrives)');
   if (s.lastError) {
     lines.push('', `last error [${s.lastError.code}] at ${s.lastError.at}${s.lastError.revision ? ` (revision ${s.lastError.revision})` : ''}:`);
     lines.push(...s.lastError.message.split('\n').map((l) => `  ${l}`));

@@ -9,7 +9,7 @@ import type { ObservedContainer } from '../docker/types.js';
 import type { ContainerAction, CreateAction, RemoveAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
 import { formatHostPort, heldHostPorts, hostPortsCollide, type HostPort } from './host-ports.js';
-import { nameKey, type ObservedIndex } from './observed-index.js';
+import { cmp, nameKey, type ObservedIndex } from './observed-index.js';
 
 export interface BlockedAction {
   action: ContainerAction;
@@ -92,7 +92,9 @@ function nodePorts(node: string, index: ObservedIndex, cache: Map<string, Map<st
   let table = cache.get(node);
   if (!table) {
     table = new Map();
-    for (const container of index.nodes.get(node)?.containers ?? []) {
+    // Sorted, so that which blocker is freed first never depends on Docker's list order.
+    const containers = [...(index.nodes.get(node)?.containers ?? [])].sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
+    for (const container of containers) {
       for (const port of heldHostPorts(container.publishedPorts)) {
         const key = `${port.port}/${port.protocol}`;
         const list = table.get(key);

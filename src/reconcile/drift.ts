@@ -102,15 +102,15 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: Sc
   for (const u of schedule.unplaceable) {
     addSlot(u.stack, u.service, u.slot);
     const svc = catalog.byKey.get(serviceKey(u.stack, u.service)) as CatalogService;
-    // With nowhere to go, an existing replica on a node that still allows it keeps running as it is.
-    let kept: ObservedContainer | undefined;
-    const live = (index.bySlot.get(slotKey(u.stack, u.service, u.slot)) ?? []).filter((c) => avail(c.node) === 'up').sort(candidateOrder(svc.hash));
+    // With nowhere to go, the container the scheduler chose keeps running as it is.
+    const live = (index.bySlot.get(slotKey(u.stack, u.service, u.slot)) ?? []).filter((c) => avail(c.node) === 'up');
+    const kept = u.kept ? live.find((c) => c.node === u.kept?.node && c.name === u.kept.container) : undefined;
+    if (kept) claimed.add(kept.id);
     for (const c of live) {
+      if (c === kept) continue;
       if (!svc.eligibleNames.has(c.node) || (svc.spec.deploy.mode === 'global' && c.node !== u.slot)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
-      else if (!kept) {
-        kept = c;
-        claimed.add(c.id);
-      } else extra(c, svc, c.node === kept.node ? 'duplicate' : 'stale', `duplicate of replica ${u.slot}, which is kept on ${kept.node}`);
+      else if (kept) extra(c, svc, c.node === kept.node ? 'duplicate' : 'stale', `duplicate of replica ${u.slot}, which is kept on ${kept.node}`);
+      else extra(c, svc, 'duplicate', `duplicate of replica ${u.slot}`);
     }
   }
 

@@ -84,11 +84,13 @@ export function isRunning(c: ObservedContainer): boolean {
  * was away is newer than the one left behind), then by node for determinism.
  */
 export function candidateOrder(hash: string): (a: ObservedContainer, b: ObservedContainer) => number {
-  const rank = (c: ObservedContainer): number => {
-    const current = c.labels[LABEL.specHash] === hash;
-    if (current && isRunning(c) && c.health !== 'unhealthy') return 0;
-    if (current) return 1;
-    return isRunning(c) ? 2 : 3;
-  };
-  return (a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || cmp(a.node, b.node) || cmp(a.name, b.name);
+  return (a, b) => candidateRank(a, hash) - candidateRank(b, hash) || b.createdAt - a.createdAt || cmp(a.node, b.node) || cmp(a.name, b.name);
+}
+
+/** 0: current, running, not unhealthy; 1: current; 2: running; 3: anything else. */
+export function candidateRank(c: ObservedContainer, hash: string): number {
+  const current = c.labels[LABEL.specHash] === hash;
+  if (current && isRunning(c) && c.health !== 'unhealthy') return 0;
+  if (current) return 1;
+  return isRunning(c) ? 2 : 3;
 }

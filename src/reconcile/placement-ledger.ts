@@ -105,6 +105,12 @@ export class PlacementLedger {
     });
   }
 
+  /** An existing container left running untouched: its real host ports stay taken. */
+  keepAsItIs(c: ObservedContainer, owner: string): void {
+    const ledger = this.nodeLedger(c.node);
+    for (const p of heldHostPorts(c.publishedPorts)) ledger.ports.add(p, owner);
+  }
+
   serviceCount(svc: CatalogService, node: string): number {
     return this.services.get(svc.key)?.perNode.get(node) ?? 0;
   }

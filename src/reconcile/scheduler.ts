@@ -2,21 +2,22 @@
 // and observed state always give the same placements, in the same order.
 //
 // Three passes share one ledger of ports, names, reservations and counts:
-//  1a. sticky, current: replicas whose container already runs the desired spec stay where
-//      they are if the node still fits them; they go first so that a changed service can
-//      never push a healthy, unchanged one off its node;
-//  1b. sticky, outdated: other existing replicas stay on their node (they will be replaced
-//      in place) if it still fits them;
-//  2.  new placements: global services first (they can only go to one node), then
-//      replicated ones, each replica on the eligible node that spreads the service best
-//      (spread preferences level by level, then fewest replicas of the service, then
-//      fewest replicas overall, then node name).
+//  1.  sticky: existing replicas stay on their node if it still fits them, in three
+//      passes so that the replicas that are fine now are never pushed off their node by
+//      ones that need work: first those running the desired spec and not unhealthy, then
+//      the other current ones (stopped, unhealthy), then outdated ones (they will be
+//      replaced in place);
+//  2.  new placements: replicas that already run somewhere first (they are being moved,
+//      and if they cannot go anywhere their container is kept running where it is, so its
+//      ports must be known before anything else is placed), then global services (they
+//      can only go to one node), then replicated ones, each replica on the eligible node
+//      that spreads the service best (spread preferences level by level, then fewest
+//      replicas of the service, then fewest replicas overall, then node name).
 // A replica no node can take is reported with the reason of every node, never dropped.
 import type { DesiredState } from '../manifests/model.js';
 import type { ObservedContainer, ObservedState } from '../docker/types.js';
-import { LABEL } from '../docker/labels.js';
 import { compileCatalog, replicatedSlots, type Catalog, type CatalogService } from './catalog.js';
-import { candidateOrder, indexObserved, slotKey, type ObservedIndex } from './observed-index.js';
+import { candidateOrder, candidateRank, indexObserved, slotKey, type ObservedIndex } from './observed-index.js';
 import { groupKey, PlacementLedger, type Rejection } from './placement-ledger.js';
 import { constraintRejection, describeUnplaceable, downRejection } from './unplaceable-reason.js';
 
@@ -36,6 +37,8 @@ export interface Unplaceable {
   service: string;
   slot: string;
   reason: string;
+  /** The existing container of this replica that keeps running as it is, for want of a better place. */
+  kept?: { node: string; container: string };
 }
 
 export interface ScheduleOptions {
@@ -62,6 +65,7 @@ interface SlotState {
   sticky: boolean;
   displaced: Map<string, string>;
   unplaceable?: string;
+  kept?: ObservedContainer;
 }
 
 export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
@@ -74,11 +78,14 @@ export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options:
   const ledger = new PlacementLedger(catalog, index, options.undeclaredStay ?? false);
   const perService = catalog.services.map((svc) => slotStates(svc, index));
 
-  for (const pass of ['current', 'any'] as const) {
+  // Pass k keeps only candidates of rank <= k (see candidateRank): healthy, current, any.
+  for (const pass of [0, 1, 3]) {
     for (const states of perService) for (const st of states) if (st.node === undefined) keepInPlace(st, pass, index, ledger);
   }
-  const globalFirst = [...perService].sort((a, b) => globalRank(a) - globalRank(b));
-  for (const states of globalFirst) for (const st of states) if (st.node === undefined) placeNew(st, catalog, index, ledger);
+  const pending = perService.flat().filter((st) => st.node === undefined);
+  // Array.prototype.sort is stable, so apply order and slot order hold inside each rank.
+  pending.sort((a, b) => rank(a, index) - rank(b, index));
+  for (const st of pending) placeNew(st, catalog, index, ledger);
 
   const placements: Placement[] = [];
   const unplaceable: Unplaceable[] = [];
@@ -90,15 +97,18 @@ export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options:
         if (st.displaced.size > 0) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
         placements.push(placement);
       } else {
-        unplaceable.push({ ...id, reason: st.unplaceable ?? `${id.stack}/${id.service} replica ${id.slot} cannot be placed.` });
+        const u: Unplaceable = { ...id, reason: st.unplaceable ?? `${id.stack}/${id.service} replica ${id.slot} cannot be placed.` };
+        if (st.kept) u.kept = { node: st.kept.node, container: st.kept.name };
+        unplaceable.push(u);
       }
     }
   }
   return { placements, unplaceable };
 }
 
-function globalRank(states: SlotState[]): number {
-  return states[0]?.svc.spec.deploy.mode === 'global' ? 0 : 1;
+function rank(st: SlotState, index: ObservedIndex): number {
+  if (st.candidates.some((c) => index.availability.get(c.node) === 'up')) return 0;
+  return st.svc.spec.deploy.mode === 'global' ? 1 : 2;
 }
 
 function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
@@ -126,9 +136,9 @@ function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
   return slots.map((slot) => ({ svc, slot, candidates: candidatesOf(slot), sticky: false, displaced: new Map() }));
 }
 
-function keepInPlace(st: SlotState, pass: 'current' | 'any', index: ObservedIndex, ledger: PlacementLedger): void {
+function keepInPlace(st: SlotState, maxRank: number, index: ObservedIndex, ledger: PlacementLedger): void {
   for (const c of st.candidates) {
-    if (pass === 'current' && c.labels[LABEL.specHash] !== st.svc.hash) continue;
+    if (candidateRank(c, st.svc.hash) > maxRank) continue;
     if (st.displaced.has(c.node)) continue;
     // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
     const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
@@ -177,6 +187,14 @@ function placeNew(st: SlotState, catalog: Catalog, index: ObservedIndex, ledger:
     for (const node of catalog.cluster.nodes) if (!svc.eligibleNames.has(node.name)) rejections.push(constraintRejection(node.name, svc));
   }
   st.unplaceable = describeUnplaceable(svc, slot, rejections);
+  // Nowhere to go: the best existing container keeps running where it is (it was running
+  // before this plan; removing it would only lose a replica), and keeps its host ports.
+  const kept = st.candidates.find((c) => index.availability.get(c.node) === 'up');
+  if (kept) {
+    st.kept = kept;
+    ledger.keepAsItIs(kept, `container ${kept.name} (kept as it is: its replica cannot be placed)`);
+    st.unplaceable += ` Its container ${kept.name} keeps running on ${kept.node} as it is.`;
+  }
 }
 
 function lessThan(a: number[], b: number[]): boolean {

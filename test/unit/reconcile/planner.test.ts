@@ -202,3 +202,13 @@ test('the plan is deterministic', () => {
   assert.deepEqual(planOf(d, obs), planOf(d, obs));
   assert.equal(JSON.stringify(planOf(d, obs)), JSON.stringify(planOf(d, structuredClone(obs))));
 });
+
+test('a replica whose new spec fits nowhere keeps its old container running, and its ports stay taken', () => {
+  const before = desired([node('a'), node('b')], [stack('s', [service('big', { ports: [80] }), service('web', { ports: [80] })])]);
+  const after = desired([node('a'), node('b')], [stack('s', [service('big', { ports: [80], memory: 64 * 1024 ** 3 }), service('web', { ports: [80] })])]);
+  const obs = observed(observedNode('a', [replica(before, 's', 'big', '1', 'a')]), observedNode('b'));
+  const p = planOf(after, obs);
+  assert.deepEqual(brief(p), ['create s-web-1@b']);
+  assert.deepEqual(p.unplaceable[0]?.kept, { node: 'a', container: 's-big-1' });
+  assert.match(p.unplaceable[0]?.reason ?? '', /memory unreserved.*Its container s-big-1 keeps running on a as it is\.$/);
+});

@@ -42,7 +42,8 @@ export class ContainerSteps {
     await pending;
   }
 
-  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number): Promise<string | undefined> {
+  /** `keepFailed` (failure_action: continue) leaves a failed successor in place instead of restoring the old replica. */
+  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false): Promise<string | undefined> {
     this.options.signal.throwIfAborted();
     const node = this.options.node(action.node);
     const event = (phase: 'start' | 'done' | 'failed', message: string) =>
@@ -57,7 +58,7 @@ export class ContainerSteps {
           await this.limited(action.node, () => node.startContainer(action.container.id));
           break;
         case 'replace':
-          await this.replace(node, action, spec, gate, monitorMs);
+          await this.replace(node, action, spec, gate, monitorMs, keepFailed);
           event('done', `replaced ${action.container.name} on ${action.node}`);
           return undefined;
         case 'remove':
@@ -103,7 +104,7 @@ export class ContainerSteps {
    * until the new one is healthy (only possible when they do not share a fixed host port).
    * A failed successor is removed and the old replica is put back as it was.
    */
-  private async replace(node: DockerNode, action: ReplaceAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number): Promise<void> {
+  private async replace(node: DockerNode, action: ReplaceAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed: boolean): Promise<void> {
     const oldNode = this.options.node(action.old.node);
     const sameNode = action.old.node === action.node;
     const startFirst = (spec?.deploy.updateConfig.order ?? 'stop-first') === 'start-first' && !action.mustStopFirst;
@@ -120,7 +121,8 @@ export class ContainerSteps {
         if (reason) throw new Error(reason);
       }
     } catch (err) {
-      await this.restore(node, oldNode, action, newId, oldWasRunning, sameNode).catch(() => undefined);
+      if (keepFailed && newId) await this.retire(oldNode, action.old.id, spec).catch(() => undefined);
+      else await this.restore(node, oldNode, action, newId, oldWasRunning, sameNode).catch(() => undefined);
       throw err;
     }
     await this.retire(oldNode, action.old.id, spec);

@@ -86,7 +86,7 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
       options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: a service it depends on failed` });
       return false;
     }
-    for (const resource of w.resources) await steps.ensureResource(resource);
+    await Promise.all(w.resources.map((resource) => steps.ensureResource(resource)));
     const result = await rollService(w, steps, options, halt);
     executed += result.executed;
     if (result.executed > 0) touched.add(w.key);
@@ -102,9 +102,20 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
 }
 
+/**
+ * The plan lists a stack's ensures on a node once, before the first action there, under
+ * that action's service; but services without a depends_on between them run in parallel,
+ * so every service waits for the ensures of each (stack, node) it puts a container on.
+ */
 function groupByService(actions: readonly Action[], desired: DesiredState): ServiceWork[] {
   const byKey = new Map<string, ServiceWork>();
+  const ensures = new Map<string, Action[]>();
   for (const action of actions) {
+    if (action.type === 'ensure-network' || action.type === 'ensure-volume') {
+      const where = `${action.stack}\0${action.node}`;
+      ensures.set(where, [...(ensures.get(where) ?? []), action]);
+      continue;
+    }
     const key = `${action.stack}/${action.service}`;
     let w = byKey.get(key);
     if (!w) {
@@ -112,8 +123,11 @@ function groupByService(actions: readonly Action[], desired: DesiredState): Serv
       w = { key, stack: action.stack, service: action.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
       byKey.set(key, w);
     }
-    if (action.type === 'ensure-network' || action.type === 'ensure-volume') w.resources.push(action);
-    else w.actions.push(action);
+    w.actions.push(action);
+  }
+  for (const w of byKey.values()) {
+    const places = new Set(w.actions.filter((a) => a.type !== 'remove').map((a) => `${a.stack}\0${a.node}`));
+    w.resources = [...places].flatMap((where) => ensures.get(where) ?? []);
   }
   return [...byKey.values()];
 }

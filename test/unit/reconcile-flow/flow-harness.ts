@@ -53,11 +53,19 @@ ${NODE_NAMES.map((n, i) => `    - { name: ${n}, endpoint: "unix:///run/${n}.sock
 ${extra}`;
 }
 
-export async function startFlow(stateDir = mkdtempSync(join(tmpdir(), 'flotilla-flow-')), nodes?: Map<string, RecordingDockerNode>): Promise<Flow> {
+export interface FlowOptions {
+  clock?: Clock;
+  supersedeCheckMs?: number;
+  /** Inspects before a started container's healthcheck reports its verdict. */
+  healthyAfterInspects?: number;
+}
+
+export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-flow-'));
   const source = new MemorySource();
-  const recording = nodes ?? new Map(NODE_NAMES.map((n) => [n, new RecordingDockerNode(n)]));
+  const recording = new Map(NODE_NAMES.map((n) => [n, new RecordingDockerNode(n, options.healthyAfterInspects ? { healthyAfterInspects: options.healthyAfterInspects } : {})]));
   const events: FleetEvent[] = [];
-  const clock = new InstantClock();
+  const clock = options.clock ?? new InstantClock();
   const build = async () => {
     const metrics = new FlotillaMetrics(false);
     const reconciler = new Reconciler({
@@ -72,6 +80,7 @@ export async function startFlow(stateDir = mkdtempSync(join(tmpdir(), 'flotilla-
       healthGate: true,
       snapshot: new GoodSnapshot(stateDir),
       notifier: { notify: (e) => events.push(e) },
+      ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
     });
     await reconciler.init();
     return { reconciler, metrics };

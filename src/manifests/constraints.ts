@@ -7,7 +7,9 @@ export type ConstraintParse = { ok: true; constraint: PlacementConstraint } | { 
 export function parseConstraint(text: string): ConstraintParse {
   const match = /^\s*([A-Za-z0-9_.-]+)\s*(==|!=)\s*(\S(?:.*\S)?)\s*$/.exec(text);
   if (!match) {
-    return { ok: false, message: `constraint ${JSON.stringify(text)} is not of the form "node.name==x" or "node.labels.key!=y"` };
+    // `node.labels.zone = a` is the commonest slip: Swarm compares with == and != only.
+    const single = /^\s*[A-Za-z0-9_.-]+\s*=\s*[^=]/.test(text) ? '; compare with == or != (a single = is not an operator)' : '';
+    return { ok: false, message: `constraint ${JSON.stringify(text)} is not of the form "node.name==x" or "node.labels.key!=y"${single}` };
   }
   const [, attribute, operator, value] = match as unknown as [string, string, '==' | '!=', string];
   if (attribute === 'node.name' || attribute === 'node.hostname') {

@@ -41,7 +41,8 @@ function bindMount(source: string, target: string, readOnly: boolean): MountPars
   if (!source.startsWith('/')) {
     return { ok: false, message: `bind mount source ${JSON.stringify(source)} is relative; the stack runs on remote nodes, so use an absolute host path or a named volume` };
   }
-  return { ok: true, mount: { type: 'bind', source, target, readOnly } };
+  // Stored resolved, so the path the policy checked is exactly the path that is mounted.
+  return { ok: true, mount: { type: 'bind', source: normalizeHostPath(source), target, readOnly } };
 }
 
 /** `tmpfs: /run` or `tmpfs: [/run, /tmp:size=64m]`. */
@@ -52,14 +53,15 @@ export function parseTmpfs(value: string | string[]): MountSpec[] {
 
 /** True when `path` lies at or below one of the allowed prefixes (by path segments, not by string). */
 export function bindAllowed(path: string, allowedPrefixes: readonly string[]): boolean {
-  const normalized = normalizePath(path);
+  const normalized = normalizeHostPath(path);
   return allowedPrefixes.some((prefix) => {
-    const p = normalizePath(prefix);
+    const p = normalizeHostPath(prefix);
     return p === '/' || normalized === p || normalized.startsWith(p + '/');
   });
 }
 
-function normalizePath(path: string): string {
+/** `/srv/data/../../etc` -> `/etc`: `..` and `.` resolved lexically, as the kernel would (symlinks aside). */
+export function normalizeHostPath(path: string): string {
   const out: string[] = [];
   for (const seg of path.split('/')) {
     if (seg === '' || seg === '.') continue;

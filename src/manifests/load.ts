@@ -6,7 +6,7 @@ import type { ManifestProblem } from './problems.js';
 import { sortProblems } from './problems.js';
 import type { RepoReader } from './repo-reader.js';
 import { repoPath } from './repo-reader.js';
-import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { oversize, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { validateAgainstSchema } from './schemas.js';
 import { normalizeCluster } from './normalize-cluster.js';
 import { normalizeStack } from './normalize-stack.js';
@@ -72,7 +72,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
     problems.push({ file, line: 1, col: 1, pointer: '', message: missing });
     return undefined;
   }
-  return parseYamlSource(file, content.toString('utf8'), problems);
+  return parseYamlSource(file, content, problems);
 }
 
 async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[]): Promise<StackSpec | undefined> {
@@ -81,41 +81,51 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
     return undefined;
   }
-  const content = await reader.readFile(file);
+  const dir = posix.dirname(file);
+  const envPath = posix.join(dir, '.env');
+  const [content, envContent] = await Promise.all([reader.readFile(file), reader.readFile(envPath)]);
   if (content === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose file ${file} does not exist at this revision (paths are relative to the repo root)`));
     return undefined;
   }
-  const source = parseYamlSource(file, content.toString('utf8'), problems);
-  if (!source) return undefined;
-
-  const dir = posix.dirname(file);
-  const envPath = posix.join(dir, '.env');
-  const envContent = await reader.readFile(envPath);
-  const vars = envContent ? parseDotenv(envPath, envContent.toString('utf8'), problems) : new Map<string, string>();
+  const vars = envContent ? readDotenv(envPath, envContent, problems) : new Map<string, string>();
   const before = problems.length;
-  interpolateDocument(source, vars, problems);
-  if (problems.length > before) return undefined;
+  // Interpolation edits the AST before the plain value is built, so that happens once.
+  const source = parseYamlSource(file, content, problems, (parsed) => interpolateDocument(parsed, vars, problems));
+  if (!source || problems.length > before) return undefined;
   if (!validateAgainstSchema('compose', source, problems)) return undefined;
 
-  const resolveEnvFile = (path: string) => repoPath(posix.join(dir, path)) ?? path;
+  // An env_file outside the repository resolves to undefined and is reported as such.
+  const resolveEnvFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
   const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
   return stack;
 }
 
-async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {
+function readDotenv(path: string, content: Buffer, problems: ManifestProblem[]): Map<string, string> {
+  const tooBig = oversize(path, content.byteLength);
+  if (tooBig) {
+    problems.push(tooBig);
+    return new Map();
+  }
+  return parseDotenv(path, content.toString('utf8'), problems);
+}
+
+async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {
   const paths = new Set<string>();
   for (const service of Object.values(compose.services as Record<string, { env_file?: unknown }>)) {
     const entries = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
-    for (const entry of entries) paths.add(resolve(typeof entry === 'string' ? entry : (entry as { path: string }).path));
+    for (const entry of entries) {
+      const path = resolve(typeof entry === 'string' ? entry : (entry as { path: string }).path);
+      if (path !== undefined) paths.add(path);
+    }
   }
   const out = new Map<string, Map<string, string> | undefined>();
   await Promise.all(
     [...paths].map(async (path) => {
       const content = await reader.readFile(path);
-      out.set(path, content === undefined ? undefined : parseDotenv(path, content.toString('utf8'), problems));
+      out.set(path, content === undefined ? undefined : readDotenv(path, content, problems));
     }),
   );
   return out;

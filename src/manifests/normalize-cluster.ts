@@ -26,6 +26,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   const stacks: StackRef[] = (Array.isArray(spec.stacks) ? spec.stacks : []).filter(isRecord).filter((s) => typeof s.name === 'string' && typeof s.compose === 'string').map((s) => ({ name: s.name as string, compose: s.compose as string }));
 
   reportDuplicates(source, problems, spec.nodes, 'node');
+  checkEndpoints(source, problems, spec.nodes);
   reportDuplicates(source, problems, spec.stacks, 'stack');
   reportDuplicates(source, problems, spec.notifications, 'notification');
 
@@ -72,5 +73,26 @@ function reportDuplicates(source: YamlSource, problems: ManifestProblem[], list:
     }
     const line = source.locate(['spec', `${what}s`, earlier, 'name']).line;
     problems.push(source.problem(['spec', `${what}s`, i, 'name'], `duplicate ${what} name "${item.name}" (first declared on line ${line}); ${what} names must be unique`));
+  });
+}
+
+/**
+ * Two nodes on one Docker endpoint would both "own" its containers and fight over them;
+ * TLS files on a unix:// or ssh:// endpoint would be silently ignored.
+ */
+function checkEndpoints(source: YamlSource, problems: ManifestProblem[], list: unknown): void {
+  if (!Array.isArray(list)) return;
+  const first = new Map<string, string>();
+  list.forEach((node, i) => {
+    if (!isRecord(node) || typeof node.endpoint !== 'string') return;
+    const owner = first.get(node.endpoint);
+    if (owner !== undefined) {
+      problems.push(source.problem(['spec', 'nodes', i, 'endpoint'], `node "${String(node.name)}" has the same endpoint as node "${owner}"; each node must be a different Docker engine`));
+    } else {
+      first.set(node.endpoint, String(node.name));
+    }
+    if (node.tls !== undefined && !node.endpoint.startsWith('tcp://')) {
+      problems.push(source.problem(['spec', 'nodes', i, 'tls'], `tls applies only to tcp:// endpoints; remove it from node "${String(node.name)}" or use a tcp:// endpoint`, 'key'));
+    }
   });
 }

@@ -4,9 +4,10 @@ import type { AdmissionPolicy, DeploySpec, HealthcheckSpec, MountSpec, PortSpec,
 import type { ManifestProblem } from './problems.js';
 import type { JsonPath, YamlSource } from './yaml-source.js';
 import { listOrMapToRecord, parseByteSize, parseDurationMs, parseNanoCpus, splitCommand } from './compose-values.js';
-import { parsePort } from './ports.js';
+import { parsePort, sameHostPort } from './ports.js';
 import { bindAllowed, parseMount, parseTmpfs } from './mounts.js';
 import { parseConstraint } from './constraints.js';
+import { imageReferenceProblem } from './image-ref.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -21,7 +22,8 @@ export interface ServiceContext {
   vars: ReadonlyMap<string, string>;
   /** Parsed env_file contents by repo-relative path (undefined: file missing). */
   envFiles: ReadonlyMap<string, ReadonlyMap<string, string> | undefined>;
-  resolveEnvFile(path: string): string;
+  /** The repo-relative path of an env_file, or undefined when it is not inside the repository. */
+  resolveEnvFile(path: string): string | undefined;
   problems: ManifestProblem[];
 }
 
@@ -32,12 +34,28 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   const at = (...rest: Array<string | number>): JsonPath => [...base, ...rest];
   const report = (path: JsonPath, message: string, which: 'key' | 'value' = 'value') => ctx.problems.push(ctx.source.problem(path, message, which));
 
+  const imageProblem = imageReferenceProblem(raw.image as string);
+  if (imageProblem) report(at('image'), imageProblem);
   const environment = buildEnvironment(raw, ctx, at, report);
   const ports: PortSpec[] = [];
+  const hostPorts = new Map<string, Array<{ port: PortSpec; entry: number }>>();
   ((raw.ports as unknown[] | undefined) ?? []).forEach((entry, i) => {
     const parsed = parsePort(entry);
-    if (parsed.ok) ports.push(...parsed.ports);
-    else report(at('ports', i), parsed.message);
+    if (!parsed.ok) {
+      report(at('ports', i), parsed.message);
+      return;
+    }
+    ports.push(...parsed.ports);
+    // Docker would refuse to start the container; say so before anything is deployed.
+    let clash: { port: PortSpec; entry: number } | undefined;
+    for (const port of parsed.ports) {
+      if (port.published === undefined) continue;
+      const key = `${port.published}/${port.protocol}`;
+      const same = hostPorts.get(key) ?? [];
+      clash ??= same.find((other) => sameHostPort(other.port, port));
+      hostPorts.set(key, [...same, { port, entry: i }]);
+    }
+    if (clash) report(at('ports', i), `host port ${String(clash.port.published)}/${clash.port.protocol} is already published by ports[${clash.entry}] of this service; a host port can be bound only once per node`);
   });
 
   const mounts: MountSpec[] = [];
@@ -50,7 +68,9 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
     const mount = parsed.mount;
     if (mount.type === 'bind' && !bindAllowed(mount.source, ctx.policy.allowBindMounts)) {
       const allowed = ctx.policy.allowBindMounts.length ? `allowed prefixes: ${ctx.policy.allowBindMounts.join(', ')}` : 'the cluster allows no bind mounts';
-      report(at('volumes', i), `bind mount of host path ${mount.source} is forbidden by the cluster policy (${allowed}); use a named volume or add the path to spec.policy.allowBindMounts`);
+      const written = typeof entry === 'string' ? (entry.split(':')[0] as string) : String((entry as { source?: string }).source);
+      const shown = written === mount.source ? mount.source : `${written} (which resolves to ${mount.source})`;
+      report(at('volumes', i), `bind mount of host path ${shown} is forbidden by the cluster policy (${allowed}); use a named volume or add the path to spec.policy.allowBindMounts`);
     }
     mounts.push(mount);
   });
@@ -101,7 +121,7 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   if (raw.working_dir !== undefined) spec.workingDir = raw.working_dir as string;
   if (raw.stop_signal !== undefined) spec.stopSignal = raw.stop_signal as string;
   if (raw.stop_grace_period !== undefined) spec.stopGracePeriodMs = parseDurationMs(raw.stop_grace_period as string) as number;
-  const healthcheck = normalizeHealthcheck(raw.healthcheck as Raw | undefined);
+  const healthcheck = normalizeHealthcheck(raw.healthcheck as Raw | undefined, at('healthcheck', 'test'), report);
   if (healthcheck) spec.healthcheck = healthcheck;
   return spec;
 }
@@ -113,8 +133,12 @@ function buildEnvironment(raw: Raw, ctx: ServiceContext, at: (...rest: Array<str
     const path = typeof entry === 'string' ? entry : (entry as { path: string }).path;
     const required = typeof entry === 'string' ? true : (entry as { required?: boolean }).required ?? true;
     const resolved = ctx.resolveEnvFile(path);
-    const vars = ctx.envFiles.get(resolved);
     const where = Array.isArray(raw.env_file) ? at('env_file', i) : at('env_file');
+    if (resolved === undefined) {
+      report(where, `env_file ${path} is not inside the repository; env files are read from the commit, relative to the compose file`);
+      return;
+    }
+    const vars = ctx.envFiles.get(resolved);
     if (vars === undefined) {
       if (required) report(where, `env_file ${path} does not exist in the repository (looked for ${resolved}); add it or mark it \`required: false\``);
       return;
@@ -143,11 +167,15 @@ function serviceNetworks(value: unknown, networkMode: string | undefined): strin
   return Array.isArray(value) ? (value as string[]) : Object.keys(value as object);
 }
 
-function normalizeHealthcheck(raw: Raw | undefined): HealthcheckSpec | undefined {
+function normalizeHealthcheck(raw: Raw | undefined, testPath: JsonPath, report: (path: JsonPath, message: string) => void): HealthcheckSpec | undefined {
   if (!raw) return undefined;
   if (raw.disable === true) return { test: ['NONE'] };
   const test = raw.test;
   if (test === undefined) return undefined;
+  // Docker refuses a list that does not say how to run it, but only when the container is created.
+  if (Array.isArray(test) && !['CMD', 'CMD-SHELL', 'NONE'].includes(test[0] as string)) {
+    report(testPath, `a healthcheck test list starts with "CMD", "CMD-SHELL" or "NONE", e.g. ["CMD", ${JSON.stringify(test[0] ?? 'curl')}, ...]; or write the test as one shell string`);
+  }
   const spec: HealthcheckSpec = { test: typeof test === 'string' ? ['CMD-SHELL', test] : (test as string[]) };
   if (raw.interval !== undefined) spec.intervalMs = parseDurationMs(raw.interval as string) as number;
   if (raw.timeout !== undefined) spec.timeoutMs = parseDurationMs(raw.timeout as string) as number;
@@ -177,8 +205,8 @@ function normalizeDeploy(raw: Raw, at: (...rest: Array<string | number>) => Json
     },
     updateConfig: updateConfig(raw.update_config as Raw | undefined, DEFAULT_UPDATE_CONFIG),
     rollbackConfig: updateConfig(raw.rollback_config as Raw | undefined, DEFAULT_ROLLBACK_CONFIG),
-    limits: resourceSpec(resources.limits),
-    reservations: resourceSpec(resources.reservations),
+    limits: resourceSpec(resources.limits, at('deploy', 'resources', 'limits'), report),
+    reservations: resourceSpec(resources.reservations, at('deploy', 'resources', 'reservations'), report),
     labels: stringRecord(listOrMapToRecord(raw.labels)),
   };
   const restart = raw.restart_policy as { condition?: RestartPolicySpec['condition']; max_attempts?: number } | undefined;
@@ -199,10 +227,19 @@ function updateConfig(raw: Raw | undefined, defaults: UpdateConfig): UpdateConfi
   };
 }
 
-function resourceSpec(raw: Raw | undefined): { nanoCpus?: number; memoryBytes?: number } {
+function resourceSpec(raw: Raw | undefined, path: JsonPath, report: (path: JsonPath, message: string) => void): { nanoCpus?: number; memoryBytes?: number } {
   const out: { nanoCpus?: number; memoryBytes?: number } = {};
-  if (raw?.cpus !== undefined) out.nanoCpus = parseNanoCpus(raw.cpus as string | number) as number;
-  if (raw?.memory !== undefined) out.memoryBytes = parseByteSize(raw.memory as string | number) as number;
+  // The schema types these but lets a negative number through; Docker would reject it late.
+  if (raw?.cpus !== undefined) {
+    const nanoCpus = parseNanoCpus(raw.cpus as string | number);
+    if (nanoCpus === undefined) report([...path, 'cpus'], `cpus ${JSON.stringify(raw.cpus)} is not a CPU count such as 0.5 or 2`);
+    else out.nanoCpus = nanoCpus;
+  }
+  if (raw?.memory !== undefined) {
+    const memoryBytes = parseByteSize(raw.memory as string | number);
+    if (memoryBytes === undefined) report([...path, 'memory'], `memory ${JSON.stringify(raw.memory)} is not a size such as 512m or 1g`);
+    else out.memoryBytes = memoryBytes;
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@ import type { NetworkSpec, ServiceSpec, StackSpec, VolumeSpec } from './model.js
 import { listOrMapToRecord } from './compose-values.js';
 import { parseMount } from './mounts.js';
 import { normalizeService, type ServiceContext } from './normalize-service.js';
+import { closest } from './suggest.js';
 
 type Raw = Record<string, unknown>;
 
@@ -55,21 +56,21 @@ function checkReferences(
     const listed = Array.isArray(rawService.networks);
     service.networks.forEach((net, i) => {
       if (!networkNames.has(net)) {
-        report(['services', service.name, 'networks', listed ? i : net], `network "${net}" is not declared under the top-level \`networks:\``, listed ? 'value' : 'key');
+        report(['services', service.name, 'networks', listed ? i : net], `network "${net}" is not declared under the top-level \`networks:\`${didYouMean(net, networkNames)}`, listed ? 'value' : 'key');
       }
     });
     ((rawService.volumes as unknown[] | undefined) ?? []).forEach((entry, i) => {
       const parsed = parseMount(entry);
       const mount = parsed.ok ? parsed.mount : undefined;
       if (mount?.type === 'volume' && mount.source && !volumeNames.has(mount.source)) {
-        report(['services', service.name, 'volumes', i], `named volume "${mount.source}" is not declared under the top-level \`volumes:\``);
+        report(['services', service.name, 'volumes', i], `named volume "${mount.source}" is not declared under the top-level \`volumes:\`${didYouMean(mount.source, volumeNames)}`);
       }
     });
     const dependsListed = Array.isArray(rawService.depends_on);
     service.dependsOn.forEach((dep, i) => {
       const path = ['services', service.name, 'depends_on', dependsListed ? i : dep];
       if (dep === service.name) report(path, `service "${service.name}" depends on itself`, dependsListed ? 'value' : 'key');
-      else if (!serviceNames.has(dep)) report(path, `depends_on names "${dep}", which is not a service of this stack`, dependsListed ? 'value' : 'key');
+      else if (!serviceNames.has(dep)) report(path, `depends_on names "${dep}", which is not a service of this stack${didYouMean(dep, serviceNames)}`, dependsListed ? 'value' : 'key');
     });
   }
   const cycle = findCycle(services);
@@ -100,6 +101,12 @@ export function findCycle(services: readonly ServiceSpec[]): string[] | undefine
     if (found) return found;
   }
   return undefined;
+}
+
+function didYouMean(name: string, known: ReadonlySet<string>): string {
+  const suggestion = closest(name, [...known]);
+  if (suggestion) return `; did you mean "${suggestion}"?`;
+  return known.size > 0 ? ` (declared: ${[...known].join(', ')})` : '';
 }
 
 function strings(record: Record<string, string | undefined>): Record<string, string> {

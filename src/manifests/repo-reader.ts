@@ -26,9 +26,16 @@ export async function directoryReader(dir: string): Promise<RepoReader> {
   const root = resolve(dir);
   const stat = await fs.stat(root).catch(() => undefined);
   if (!stat?.isDirectory()) throw new Error(`${dir} is not a directory`);
+  const snapshot = await snapshotTree(root);
   return {
-    revision: `dir-${await hashTree(root)}`,
-    readFile: (path) => readInside(root, path),
+    revision: `dir-${snapshot.hash}`,
+    async readFile(path) {
+      const rel = repoPath(path);
+      if (rel === undefined) return undefined;
+      // Served from the snapshot the revision was computed from; only what it skipped
+      // (symlinks, large files) is read from disk.
+      return snapshot.files.get(rel) ?? readInside(root, rel);
+    },
     async listDir(path) {
       const rel = repoPath(path);
       if (rel === undefined) return [];
@@ -37,9 +44,7 @@ export async function directoryReader(dir: string): Promise<RepoReader> {
   };
 }
 
-async function readInside(root: string, path: string): Promise<Buffer | undefined> {
-  const rel = repoPath(path);
-  if (rel === undefined) return undefined;
+async function readInside(root: string, rel: string): Promise<Buffer | undefined> {
   const full = join(root, rel);
   // A symlink must not lead a manifest read outside the repository.
   const real = await fs.realpath(full).catch(() => undefined);
@@ -48,22 +53,45 @@ async function readInside(root: string, path: string): Promise<Buffer | undefine
   return stat.isFile() ? fs.readFile(real) : undefined;
 }
 
-/** A stable content hash of a directory tree (names and bytes), skipping VCS and build folders. */
-async function hashTree(root: string): Promise<string> {
+/** Files kept in memory: any manifest fits (they are capped at 1 MiB), the total is bounded. */
+const SNAPSHOT_FILE_BYTES = 1024 * 1024;
+const SNAPSHOT_TOTAL_BYTES = 256 * 1024 * 1024;
+/** Reads in flight at once: enough to keep the disk busy, few enough never to run out of fds. */
+const READ_CONCURRENCY = 64;
+
+/**
+ * Reads the tree once, for a stable content hash (names and bytes; VCS and build folders
+ * skipped) and to keep the small files, so a load reads the very bytes its revision names
+ * and does not read every file twice.
+ */
+async function snapshotTree(root: string): Promise<{ hash: string; files: Map<string, Buffer> }> {
   const hash = createHash('sha256');
+  const files = new Map<string, Buffer>();
+  let kept = 0;
   const walk = async (dir: string): Promise<void> => {
-    const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      if (entry.name === '.git' || entry.name === 'node_modules' || entry.name === '.flotilla') continue;
+    const entries = (await fs.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.name !== '.git' && e.name !== 'node_modules' && e.name !== '.flotilla')
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const contents: Array<Buffer | undefined> = [];
+    for (let i = 0; i < entries.length; i += READ_CONCURRENCY) {
+      const batch = entries.slice(i, i + READ_CONCURRENCY);
+      contents.push(...(await Promise.all(batch.map((e) => (e.isFile() ? fs.readFile(join(dir, e.name)) : undefined)))));
+    }
+    for (const [i, entry] of entries.entries()) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) {
-        hash.update(relative(root, full)).update('\0').update(await fs.readFile(full)).update('\0');
+      const content = contents[i];
+      if (!content) continue;
+      const rel = relative(root, full);
+      hash.update(rel).update('\0').update(content).update('\0');
+      if (content.byteLength <= SNAPSHOT_FILE_BYTES && kept + content.byteLength <= SNAPSHOT_TOTAL_BYTES) {
+        files.set(rel.split(sep).join('/'), content);
+        kept += content.byteLength;
       }
     }
   };
   await walk(root);
-  return hash.digest('hex').slice(0, 12);
+  return { hash: hash.digest('hex').slice(0, 12), files };
 }
 
 export interface GitCommitReaderOptions {

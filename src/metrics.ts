@@ -5,6 +5,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const DRIFT_KINDS = ['missing', 'extra', 'outdated', 'stopped', 'unhealthy'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
+/**
+ * Results whose counters start at 0, so that the first failure after a restart shows up in
+ * `increase()` (an alert cannot see a series go from absent to 1). Reverts count as `failed`.
+ */
+export const RECONCILE_RESULTS = ['success', 'unchanged', 'failed', 'invalid', 'paused', 'superseded', 'error'] as const;
+export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
+
 export class FlotillaMetrics {
   readonly registry = new Registry();
   readonly serviceInSync = new Gauge({ name: 'flotilla_service_in_sync', help: '1 when the service matches Git on every node, else 0', labelNames: ['stack', 'service'], registers: [this.registry] });
@@ -26,7 +33,11 @@ export class FlotillaMetrics {
   private knownNodes = new Set<string>();
 
   constructor(defaultMetrics = true) {
-    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flotilla_' });
+    // Process metrics keep their standard names (process_cpu_seconds_total, nodejs_*), so
+    // that generic dashboards and alerts for processes work on Flotilla unchanged.
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    for (const result of RECONCILE_RESULTS) this.reconcileTotal.inc({ result }, 0);
+    for (const result of GIT_FETCH_RESULTS) this.gitFetchTotal.inc({ result }, 0);
   }
 
   /** Replaces the per-service and per-node series so removed services and nodes disappear. */

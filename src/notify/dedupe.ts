@@ -1,13 +1,14 @@
-// Keeps standing conditions from being announced every cycle. The reconciler reports drift
-// (and nodes that are down) on every reconcile while it lasts; the dispatcher sends such an
-// event only when its fingerprint changes: a new drift set, or the same one after it had
-// cleared. The reconciler reports "cleared" with an event whose set is empty (no services
-// for drift, no nodes for node_down); that event itself is never sent.
+// Keeps a standing drift from being announced every cycle. The reconciler reports drift on
+// every reconcile while it lasts; the dispatcher sends it only when its fingerprint
+// changes: a new drift set, or the same one after it had cleared. The reconciler reports
+// "cleared" with a drift event whose set is empty (no entries, no services); that event
+// itself is never sent. (node_down is announced by the reconciler on the up-to-down
+// transition only, so it needs no filtering here.)
 import { createHash } from 'node:crypto';
 import type { FleetEvent, FleetEventType } from './types.js';
 
-/** Events that describe a standing condition rather than something that happened once. */
-const STANDING: ReadonlySet<FleetEventType> = new Set(['drift', 'node_down']);
+/** Events that describe a standing condition, reported every cycle while it lasts. */
+const STANDING: ReadonlySet<FleetEventType> = new Set(['drift']);
 
 export class StandingEventFilter {
   private readonly last = new Map<string, string>();
@@ -35,7 +36,6 @@ export class StandingEventFilter {
  * since a replaced container with the same drift is the same drift.
  */
 export function conditionEntries(event: FleetEvent): string[] {
-  if (event.type === 'node_down') return [...new Set(event.nodes)].sort();
   const drift = event.details?.drift;
   if (Array.isArray(drift) && drift.length > 0) {
     return drift

@@ -34,11 +34,10 @@ test('without drift details the services and nodes are the fingerprint', () => {
   assert.equal(filter.admit(event('drift', { services: ['shop/web', 'shop/api'] })), true);
 });
 
-test('node_down is a standing condition keyed by the nodes; one-off events always pass', () => {
+test('one-off events always pass, node_down included (the reconciler sends it on the transition only)', () => {
   const filter = new StandingEventFilter();
   assert.equal(filter.admit(event('node_down', { nodes: ['node-b'] })), true);
-  assert.equal(filter.admit(event('node_down', { nodes: ['node-b'] })), false);
-  assert.equal(filter.admit(event('node_down', { nodes: ['node-b', 'node-c'] })), true);
+  assert.equal(filter.admit(event('node_down', { nodes: ['node-b'] })), true);
   assert.equal(filter.admit(event('deployed')), true);
   assert.equal(filter.admit(event('deployed')), true);
 });

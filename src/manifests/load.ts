@@ -1,7 +1,7 @@
 // Loads one revision of a config repo into a DesiredState, collecting every problem of the
 // commit instead of stopping at the first. A result with problems must never be applied.
 import { posix } from 'node:path';
-import type { ClusterSpec, DesiredState, StackRef, StackSpec } from './model.js';
+import type { ClusterSpec, DesiredState, StackRef } from './model.js';
 import type { ManifestProblem } from './problems.js';
 import { sortProblems } from './problems.js';
 import type { RepoReader } from './repo-reader.js';
@@ -13,6 +13,7 @@ import { normalizeStack } from './normalize-stack.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { parseDotenv } from './dotenv.js';
 import { checkPlacement } from './placement-checks.js';
+import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 
 export interface LoadResult {
   /** Present only when there are no problems. */
@@ -36,16 +37,18 @@ export async function loadDesiredState(reader: RepoReader, clusterPath?: string)
 
   validateAgainstSchema('cluster', clusterSource, problems);
   const cluster = normalizeCluster(clusterSource, problems);
-  const stacks: StackSpec[] = [];
+  const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
       const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems);
-      if (stack) stacks[index] = stack;
+      if (stack) loaded[index] = stack;
     }),
   );
+  const stacks = loaded.filter(Boolean);
+  checkAcrossStacks(stacks, problems);
   const sorted = sortProblems(problems);
   if (sorted.length > 0) return { problems: sorted, clusterPath: resolved };
-  return { state: { revision: reader.revision, cluster, stacks: stacks.filter(Boolean) }, problems: [], clusterPath: resolved };
+  return { state: { revision: reader.revision, cluster, stacks: stacks.map((s) => s.stack) }, problems: [], clusterPath: resolved };
 }
 
 async function resolveClusterPath(reader: RepoReader, clusterPath: string | undefined, problems: ManifestProblem[]): Promise<string | undefined> {
@@ -75,7 +78,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
   return parseYamlSource(file, content, problems);
 }
 
-async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[]): Promise<StackSpec | undefined> {
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[]): Promise<LoadedStack | undefined> {
   const file = repoPath(ref.compose);
   if (file === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
@@ -100,7 +103,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
   const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
-  return stack;
+  return { stack, source };
 }
 
 function readDotenv(path: string, content: Buffer, problems: ManifestProblem[]): Map<string, string> {

@@ -50,3 +50,8 @@ brokenCase('compose-name-mismatch', 'a Compose `name` that differs from the stac
 brokenCase('reserved-label', 'a service label with the reserved flotilla. prefix is refused at the label', [
   { file: COMPOSE, line: 5, col: 7, pointer: '/services/web/labels/flotilla.stack', message: /reserved prefix "flotilla\."/ },
 ]);
+
+brokenCase('cross-stack-name-clash', 'two stacks whose containers or volumes would get the same Docker name are refused at the later one', [
+  { file: 'stacks/shop-api/compose.yaml', line: 2, col: 3, pointer: '/services/web', message: /containers of shop-api\/web would be named shop-api-web-<slot>, exactly like those of shop\/api-web/ },
+  { file: 'stacks/shop-api/compose.yaml', line: 6, col: 3, pointer: '/volumes/data', message: /volume shop-api\/data would be the Docker volume "shared-data", which shop\/data already creates/ },
+]);

@@ -76,6 +76,8 @@ export interface Daemon {
   logTail(lines?: number): string;
   /** SIGTERM, then waits for exit (SIGKILL after 25 s); resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Stops it and deletes its state and log, unless FLOTILLA_KEEP_TEST_STATE is set (to read them after a failure). */
+  dispose(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -146,6 +148,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       } finally {
         clearTimeout(killer);
       }
+    },
+    async dispose() {
+      await daemon.stop();
+      if (process.env.FLOTILLA_KEEP_TEST_STATE) console.error(`daemon state and log kept in ${stateDir}`);
+      else rmSync(stateDir, { recursive: true, force: true });
     },
   };
   await waitFor('the daemon to answer /healthz', async () => {

@@ -89,9 +89,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   }
 
   const labels = stringRecord(listOrMapToRecord(raw.labels));
-  for (const key of Object.keys(labels)) {
-    if (key.startsWith('flotilla.')) report(at('labels', key), `label ${key} uses the reserved prefix "flotilla."`, 'key');
-  }
+  checkReservedLabels(raw.labels, at('labels'), report);
+  checkReservedLabels((raw.deploy as Raw | undefined)?.labels, at('deploy', 'labels'), report);
 
   const spec: ServiceSpec = {
     stack: ctx.stack,
@@ -151,6 +150,23 @@ function buildEnvironment(raw: Raw, ctx: ServiceContext, at: (...rest: Array<str
     else report(at('environment', Array.isArray(raw.environment) ? (raw.environment as string[]).indexOf(key) : key), `environment variable ${key} has no value and is not set in the stack's .env; write ${key}=value`);
   }
   return environment;
+}
+
+/**
+ * `flotilla.*` labels are how Flotilla recognizes what it manages (slot, spec hash, commit);
+ * a user value there would corrupt drift detection. Checked on every label set it copies
+ * onto Docker objects, at the entry in list or map form.
+ */
+export function checkReservedLabels(value: unknown, path: JsonPath, report: (path: JsonPath, message: string, which?: 'key' | 'value') => void): void {
+  const message = (key: string) => `label ${key} uses the reserved prefix "flotilla."; Flotilla sets those labels itself to track what it manages`;
+  if (Array.isArray(value)) {
+    value.forEach((entry, i) => {
+      const key = String(entry).split('=')[0] as string;
+      if (key.startsWith('flotilla.')) report([...path, i], message(key));
+    });
+  } else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) if (key.startsWith('flotilla.')) report([...path, key], message(key), 'key');
+  }
 }
 
 function commandOf(value: unknown, path: JsonPath, report: (path: JsonPath, message: string) => void): string[] | undefined {

@@ -4,13 +4,16 @@
 import type { NetworkSpec, ServiceSpec, StackSpec, VolumeSpec } from './model.js';
 import { listOrMapToRecord } from './compose-values.js';
 import { parseMount } from './mounts.js';
-import { normalizeService, type ServiceContext } from './normalize-service.js';
+import { checkReservedLabels, normalizeService, type ServiceContext } from './normalize-service.js';
 import { closest } from './suggest.js';
+import type { JsonPath } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
 
 export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): StackSpec {
-  const report = (path: Array<string | number>, message: string, which: 'key' | 'value' = 'value') => ctx.problems.push(ctx.source.problem(path, message, which));
+  const report = (path: JsonPath, message: string, which: 'key' | 'value' = 'value') => {
+    ctx.problems.push(ctx.source.problem(path, message, which));
+  };
   if (raw.name !== undefined && raw.name !== ctx.stack) {
     report(['name'], `the Compose name "${String(raw.name)}" differs from the stack name "${ctx.stack}" in cluster.yaml; containers are named after the stack, so remove \`name\` or make the two equal`);
   }
@@ -32,6 +35,9 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
     labels: strings(listOrMapToRecord(def?.labels)),
   }));
 
+  for (const key of ['networks', 'volumes'] as const) {
+    for (const [name, def] of Object.entries((raw[key] as Record<string, Raw | null> | undefined) ?? {})) checkReservedLabels(def?.labels, [key, name, 'labels'], report);
+  }
   const services = Object.entries(raw.services as Record<string, Raw>).map(([name, def]) => normalizeService(name, def, ctx));
   const usesDefault = services.some((s) => s.networks.includes('default'));
   if (usesDefault && !networks.some((n) => n.name === 'default')) {

@@ -47,8 +47,10 @@ brokenCase('compose-name-mismatch', 'a Compose `name` that differs from the stac
   { file: COMPOSE, line: 1, col: 7, pointer: '/name', message: /the Compose name "shop" differs from the stack name "app"/ },
 ]);
 
-brokenCase('reserved-label', 'a service label with the reserved flotilla. prefix is refused at the label', [
-  { file: COMPOSE, line: 5, col: 7, pointer: '/services/web/labels/flotilla.stack', message: /reserved prefix "flotilla\."/ },
+brokenCase('reserved-label', 'labels with the reserved flotilla. prefix are refused on services, deploy and networks, in map and list form', [
+  { file: COMPOSE, line: 5, col: 7, pointer: '/services/web/labels/flotilla.stack', message: /label flotilla\.stack uses the reserved prefix "flotilla\."/ },
+  { file: COMPOSE, line: 7, col: 28, pointer: '/services/web/deploy/labels/1', message: /label flotilla\.slot uses the reserved prefix/ },
+  { file: COMPOSE, line: 10, col: 15, pointer: '/networks/default/labels/flotilla.managed', message: /label flotilla\.managed uses the reserved prefix/ },
 ]);
 
 brokenCase('cross-stack-name-clash', 'two stacks whose containers or volumes would get the same Docker name are refused at the later one', [

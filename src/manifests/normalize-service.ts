@@ -87,6 +87,10 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   if (networkMode !== undefined && raw.networks !== undefined) {
     report(at('network_mode'), '`network_mode` and `networks` cannot both be set');
   }
+  // Docker drops published ports with host or none networking, with no more than a warning.
+  if ((networkMode === 'host' || networkMode === 'none') && ports.length > 0) {
+    report(at('ports'), `ports cannot be published with network_mode: ${networkMode}${networkMode === 'host' ? '; the container already listens on the node\'s own ports' : ''}; remove \`ports\``, 'key');
+  }
 
   const labels = stringRecord(listOrMapToRecord(raw.labels));
   checkReservedLabels(raw.labels, at('labels'), report);

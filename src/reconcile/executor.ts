@@ -3,6 +3,7 @@
 // at once, replacements in batches of `update_config.parallelism` with each batch gated on
 // health, and a bounded number of Docker calls per node at a time. A failed batch ends the
 // service's rollout according to `failure_action`; the caller decides about reverting.
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { DockerNode } from '../docker/types.js';
 import type { DesiredState, ServiceSpec, UpdateConfig } from '../manifests/model.js';
@@ -66,6 +67,9 @@ interface ServiceWork {
 }
 
 export async function executePlan(plan: Plan, desired: DesiredState, options: ExecuteOptions): Promise<ExecutionResult> {
+  // Every replica in its health gate listens on the run's signal at once; dozens is normal,
+  // not the listener leak Node warns about past ten.
+  setMaxListeners(0, options.signal);
   const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8);
   const work = groupByService(plan.actions, desired);
   const failures: ServiceFailure[] = [];

@@ -68,3 +68,12 @@ test('misplaced Swarm keys on a service are pointed to deploy:', async () => {
   const result = await loadInline('services:\n  web:\n    image: nginx\n    replicas: 2\n');
   assert.match(result.problems[0]?.message ?? '', /unknown key `replicas` in `services\.web`: `replicas` belongs under the service's `deploy:`/);
 });
+
+test('published ports with network_mode host or none are refused rather than silently dropped by Docker', async () => {
+  const cluster = CLUSTER + '  policy:\n    allowHostNetwork: true\n';
+  const result = await loadInline('services:\n  web:\n    image: nginx\n    network_mode: host\n    ports: ["80:80"]\n', {}, cluster);
+  assert.deepEqual(result.problems.map((p) => [p.line, p.col, p.pointer]), [[5, 5, '/services/web/ports']]);
+  assert.match(result.problems[0]?.message ?? '', /ports cannot be published with network_mode: host/);
+  const none = await loadInline('services:\n  web:\n    image: nginx\n    network_mode: none\n    ports: ["80"]\n');
+  assert.match(none.problems[0]?.message ?? '', /network_mode: none; remove `ports`/);
+});

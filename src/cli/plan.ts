@@ -1,5 +1,8 @@
 // `flotilla plan`: what a reconcile would do to the live fleet for a commit, without doing
 // it. Exit 0 no changes; with --detailed-exitcode 2 when there are changes; 1 on error.
+// With --base REF it compares two commits instead, without any node access (for CI systems
+// that cannot reach the fleet): the head is planned against the fleet as the base commit
+// would leave it.
 import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
@@ -9,6 +12,9 @@ import { plan as makePlan } from '../reconcile/planner.js';
 import { renderPlanText } from '../reconcile/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
 import { readSecret } from '../secrets.js';
+import { observedFromDesired, withEmptyNodes } from '../review/synthetic-observed.js';
+import type { ObservedState } from '../docker/types.js';
+import type { DesiredState } from '../manifests/model.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { openRepo } from './open-repo.js';
 import type { CommandIO } from './io.js';
@@ -16,6 +22,7 @@ import type { CommandIO } from './io.js';
 const OPTIONS: OptionSpecs = {
   repo: { type: 'string', default: '.', value: 'URL|DIR', description: 'Config repository: a directory, a local Git repository or an https:// URL' },
   ref: { type: 'string', value: 'REF', description: 'Plan this commit, branch, tag or ref (default: the files on disk, or the branch head of a URL)' },
+  base: { type: 'string', value: 'REF', description: 'Compare with the desired state of this commit instead of the live fleet (no node access)' },
   branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch of a URL repository' },
   path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
   format: { type: 'string', default: 'text', value: 'text|markdown|json', description: 'Output format' },
@@ -25,8 +32,8 @@ const OPTIONS: OptionSpecs = {
 };
 
 export const planHelp = formatHelp(
-  'flotilla plan [--repo URL|DIR] [--ref REF] [--path P] [--format text|markdown|json] [--detailed-exitcode]',
-  'Validates a commit, observes every node, and prints what a reconcile would create, replace\nand remove, on which node and why. Changes nothing.',
+  'flotilla plan [--repo URL|DIR] [--ref REF] [--base REF] [--path P] [--format text|markdown|json] [--detailed-exitcode]',
+  'Validates a commit, observes every node, and prints what a reconcile would create, replace\nand remove, on which node and why. Changes nothing. With --base, compares with the fleet as\nthe base commit would leave it, without contacting any node (e.g. --ref HEAD --base main in CI).',
   OPTIONS,
   '\nExit status: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode, 1 error.\n',
 );
@@ -36,19 +43,36 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const format = options.format as string;
   if (!['text', 'markdown', 'json'].includes(format)) throw new UsageError(`--format must be text, markdown or json, got ${format}`);
   const token = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
-  const reader = await openRepo(options.repo as string, options.ref as string | undefined, { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) });
-  const loaded = await loadDesiredState(reader, options.path as string | undefined);
+  const repoOptions = { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) };
+  const clusterPath = options.path as string | undefined;
+  const loaded = await loadDesiredState(await openRepo(options.repo as string, options.ref as string | undefined, repoOptions), clusterPath);
   if (!loaded.state) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`${loaded.clusterPath}: ${loaded.problems.length} validation error(s); nothing planned`);
     return 1;
   }
   const desired = loaded.state;
-  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, spec.tls ? { tls: spec.tls } : {})));
-  pool.sync(desired.cluster.nodes);
-  const observed = await pool.observe();
+  const base = options.base as string | undefined;
+  let observed: ObservedState;
+  if (base !== undefined) {
+    const baseLoaded = await loadDesiredState(await openRepo(options.repo as string, base, repoOptions), clusterPath ?? loaded.clusterPath);
+    if (!baseLoaded.state) {
+      for (const p of baseLoaded.problems) io.err(formatProblem(p));
+      io.err(`--base ${base}: ${baseLoaded.problems.length} validation error(s) at the base; nothing to compare with`);
+      return 1;
+    }
+    observed = withEmptyNodes(observedFromDesired(baseLoaded.state), desired.cluster.nodes.map((n) => n.name));
+  } else {
+    observed = await observeFleet(desired);
+  }
   const plan = makePlan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
   io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
   const changes = plan.actions.length > 0;
   return options['detailed-exitcode'] && changes ? 2 : 0;
+}
+
+async function observeFleet(desired: DesiredState): Promise<ObservedState> {
+  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, spec.tls ? { tls: spec.tls } : {})));
+  pool.sync(desired.cluster.nodes);
+  return pool.observe();
 }

@@ -1,0 +1,66 @@
+// The review itself, without any posting: load and validate the pull request's head, and
+// plan it against the live fleet the way a reconcile would after the merge. The outcome is
+// plain data for the renderer; any failure along the way becomes an `error` outcome.
+import { posix } from 'node:path';
+import type { NodePool } from '../docker/node-pool.js';
+import type { NodeSpec } from '../manifests/model.js';
+import { loadDesiredState } from '../manifests/load.js';
+import type { ManifestProblem } from '../manifests/problems.js';
+import type { Plan } from '../reconcile/actions.js';
+import { plan as makePlan } from '../reconcile/planner.js';
+import type { GitSource } from '../sync/git-source.js';
+import { observeForReview } from './review-fleet.js';
+
+export interface ReviewPlanDeps {
+  source: GitSource;
+  clusterPath?: string;
+  /** The review's own node pool (see review-fleet.ts). */
+  pool: NodePool;
+}
+
+export type ReviewOutcome =
+  | { kind: 'planned'; cluster: string; revision: string; plan: Plan; notes: string[] }
+  | { kind: 'invalid'; cluster: string; revision: string; problems: ManifestProblem[] }
+  | { kind: 'error'; cluster: string; revision: string; message: string };
+
+/** `fetchError`: the head could not be fetched; the outcome says so under the usual marker. */
+export async function planReview(deps: ReviewPlanDeps, revision: string, fetchError?: string): Promise<ReviewOutcome> {
+  const trusted = await trustedCluster(deps);
+  let cluster = trusted.name ?? fallbackName(deps.clusterPath);
+  if (fetchError !== undefined) return { kind: 'error', cluster, revision, message: fetchError };
+  try {
+    const loaded = await loadDesiredState(await deps.source.reader(revision), deps.clusterPath);
+    cluster = trusted.name ?? loaded.state?.cluster.name ?? posix.basename(loaded.clusterPath);
+    if (!loaded.state) return { kind: 'invalid', cluster, revision, problems: loaded.problems };
+    const desired = loaded.state;
+    const { observed, notes } = await observeForReview(deps.pool, desired.cluster.nodes, trusted.nodes);
+    if (trusted.note) notes.unshift(trusted.note);
+    const plan = makePlan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: revision, mode: 'sync' });
+    return { kind: 'planned', cluster, revision, plan, notes };
+  } catch (err) {
+    return { kind: 'error', cluster, revision, message: (err as Error).message };
+  }
+}
+
+interface TrustedCluster {
+  /** The tracked branch's cluster name: the comment marker stays the same whatever the PR does. */
+  name?: string;
+  nodes: NodeSpec[];
+  note?: string;
+}
+
+/** The nodes the tracked branch declares: the only endpoints a review may contact. */
+async function trustedCluster(deps: ReviewPlanDeps): Promise<TrustedCluster> {
+  try {
+    const head = await deps.source.fetch();
+    const loaded = await loadDesiredState(await deps.source.reader(head.revision), deps.clusterPath);
+    if (loaded.state) return { name: loaded.state.cluster.name, nodes: loaded.state.cluster.nodes };
+    return { nodes: [], note: 'The tracked branch does not validate, so no node was observed: every node is planned as empty.' };
+  } catch (err) {
+    return { nodes: [], note: `The tracked branch could not be read (${(err as Error).message}), so no node was observed: every node is planned as empty.` };
+  }
+}
+
+function fallbackName(clusterPath: string | undefined): string {
+  return clusterPath ? posix.basename(clusterPath.replace(/\/cluster\.ya?ml$/, '')) : 'default';
+}

@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   env?: NodeJS.ProcessEnv;
   /** Where relative `*File` options are read from (default the working directory). */
   baseDir?: string;
+  /** The logger's SecretRedactor: every notification secret read is registered with it. */
+  secrets?: { add(value: string): void };
   factories?: Readonly<Record<string, ProviderFactory>>;
   retry?: RetryPolicy;
   /** Waiting deliveries per notification before the oldest is dropped (default 100). */
@@ -72,7 +74,8 @@ export class NotificationDispatcher implements ConfigurableNotifier {
 
   constructor(private readonly options: DispatcherOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.context = { secrets: { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() }, timeoutMs: options.timeoutMs ?? 10_000 };
+    const onSecret = options.secrets ? (value: string) => options.secrets?.add(value) : undefined;
+    this.context = { secrets: { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd(), ...(onSecret ? { onSecret } : {}) }, timeoutMs: options.timeoutMs ?? 10_000 };
   }
 
   /**

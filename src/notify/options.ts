@@ -11,6 +11,8 @@ export interface SecretSources {
   env: NodeJS.ProcessEnv;
   /** Relative secret files are read from here (the daemon's working directory). */
   baseDir: string;
+  /** Told every secret value read, so the logger can scrub it (SecretRedactor.add). */
+  onSecret?(value: string): void;
 }
 
 export type SecretName = 'url' | 'secret' | 'token';
@@ -48,11 +50,13 @@ export function resolveSecretOption(spec: NotificationSpec, name: SecretName, so
     }
     const value = text.trim();
     if (!value) throw new NotificationConfigError(spec.name, `${name}File ${path} is empty`);
+    sources.onSecret?.(value);
     return value;
   }
   if (envName !== undefined) {
     const value = sources.env[envName]?.trim();
     if (!value) throw new NotificationConfigError(spec.name, `${name}Env names the environment variable ${envName}, which is not set in the daemon's environment`);
+    sources.onSecret?.(value);
     return value;
   }
   return undefined;

@@ -133,3 +133,10 @@ test('close cancels waiting deliveries and counts them as dropped', async () => 
   d.close();
   assert.equal(await counted(metrics, 'webhook', 'dropped'), 2);
 });
+
+test('every secret a notification reads is handed to the log redactor', () => {
+  const registered: string[] = [];
+  const d = new NotificationDispatcher({ metrics: freshMetrics(), log: captureLog().log, env: { HOOK_URL: 'https://hooks.example.test/x/abcdef', HOOK_SECRET: 'hmac-secret-123' }, secrets: { add: (v) => registered.push(v) } });
+  d.configure([spec('webhook', { urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' })]);
+  assert.deepEqual(registered.sort(), ['hmac-secret-123', 'https://hooks.example.test/x/abcdef']);
+});

@@ -39,15 +39,16 @@ export function receiveWebhook(provider: WebhookProvider, req: HttpRequest, ctx:
   // Authenticate before anything else: an unsigned sender learns nothing, not even whether its JSON parses.
   if (!provider.authenticate(req, ctx.secret)) return answer('unauthorized', problem(401, 'missing or invalid webhook signature'));
 
+  // Read before de-duplicating: a delivery refused as malformed is refused again when redelivered.
+  const body = readJsonBody(req, provider.acceptsForm);
+  if (!body.ok) return answer('bad_request', problem(400, body.message));
+
   const id = provider.deliveryId(req)?.trim();
   const delivery = id && id.length <= MAX_DELIVERY_ID ? id : undefined;
   // Only authenticated ids are remembered, so nobody can shadow a real delivery in advance.
   if (delivery !== undefined && ctx.deliveries.checkAndRemember(`${provider.name}:${delivery}`)) {
     return answer('duplicate', json(202, { accepted: false, ignored: 'duplicate delivery', delivery }));
   }
-  const body = readJsonBody(req, provider.acceptsForm);
-  if (!body.ok) return answer('bad_request', problem(400, body.message));
-
   let event: WebhookEvent;
   try {
     event = provider.interpret(req, body.payload);

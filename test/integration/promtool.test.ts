@@ -33,3 +33,10 @@ test('promtool test rules: every alert fires on its situation and stays quiet on
   const { stdout } = await run(promtool, ['test', 'rules', 'alerts.test.yml'], { cwd: RULES_DIR, timeoutMs: 60_000 });
   assert.match(stdout, /SUCCESS/);
 });
+
+test('promtool check config accepts the example deploy/prometheus/prometheus.yml with its rules', async (t) => {
+  const promtool = requirePromtool(t);
+  if (!promtool) return;
+  const { stdout } = await run(promtool, ['check', 'config', 'prometheus.yml'], { cwd: RULES_DIR, timeoutMs: 30_000 });
+  assert.match(stdout, /SUCCESS: \d+ rules found/);
+});

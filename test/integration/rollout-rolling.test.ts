@@ -4,12 +4,13 @@
 // drop below `replicas`; stop-first never below `replicas - parallelism`; start-first on a
 // fixed host port cannot keep both copies and degrades to stop-first. The batch order is
 // checked from the containers' creation times against when each batch was first healthy.
+// The way back (a revert) rolls with rollback_config, whose `order` must hold the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type { TestContext } from 'node:test';
 import { startFleet, type Fleet } from '../support/fleet.js';
-import { loadImages, WEB_BODY, WEB_HEALTHY, WEB_V2 } from '../support/images.js';
+import { loadImages, WEB_BODY, WEB_HEALTHY, WEB_UNHEALTHY, WEB_V2 } from '../support/images.js';
 import { requireDocker } from '../support/requirements.js';
 import { startGitServer } from '../support/git-server.js';
 import { ConfigRepo, fleetClusterNodes, webService, type ClusterConfig, type WebServiceOptions } from '../support/config-repo.js';
@@ -162,7 +163,7 @@ test('rolling updates on a real fleet keep enough healthy replicas, one batch at
   const git = await startGitServer();
   let closeFlotilla = (): void => undefined;
   try {
-    await loadImages(fleet, [WEB_HEALTHY, WEB_V2]);
+    await loadImages(fleet, [WEB_HEALTHY, WEB_V2, WEB_UNHEALTHY]);
     const web = (image: string): Record<string, unknown> => service({ image, replicas: 3, parallelism: 1, order: 'start-first' });
     const edge = (image: string, order: 'start-first' | 'stop-first' = 'stop-first'): Record<string, unknown> => service({ image, replicas: 3, parallelism: 2, order, port: EDGE_PORT });
     const config = (services: Services): ClusterConfig => ({ name: 'rolling', nodes: fleetClusterNodes(fleet), stacks: { shop: { services } } });
@@ -228,6 +229,43 @@ test('rolling updates on a real fleet keep enough healthy replicas, one batch at
       await checkRollout(t, fleet, samples, firstHealthy, sha, { replicas: 3, parallelism: 2, floor: 1 }, commitOf);
       assert.ok(samples.every((s) => runningCount(s) <= 3), `no second copy on the same port:\n${timeline(samples, commitOf)}`);
       for (const node of fleet.nodes) assert.equal(await webBody(node, EDGE_PORT), WEB_BODY[WEB_HEALTHY]);
+    });
+
+    await t.test('the way back honours rollback_config.order: start-first keeps 3 healthy replicas during a revert', async () => {
+      // api goes forward all at once (stop-first) and back one at a time with start-first;
+      // canary depends on api, so it fails only once api has fully rolled forward.
+      const api = (image: string): Record<string, unknown> => {
+        const x = service({ image, replicas: 3, parallelism: 0, order: 'stop-first' });
+        (x.deploy as Record<string, unknown>).rollback_config = { parallelism: 1, monitor: `${MONITOR_MS / 1000}s`, order: 'start-first' };
+        return x;
+      };
+      const canary = (image: string): Record<string, unknown> => service({ image, replicas: 1, dependsOn: ['api'] });
+      const current = { web: web(WEB_V2), edge: edge(WEB_HEALTHY, 'start-first') };
+      const good = await repo.commit(config({ ...current, api: api(WEB_HEALTHY), canary: canary(WEB_HEALTHY) }), 'add api and canary');
+      names.set(good, 'api-v1');
+      await reconcileExpecting(flotilla, 'success');
+      const bad = await repo.commit(config({ ...current, api: api(WEB_V2), canary: canary(WEB_UNHEALTHY) }), 'api v2, canary broken');
+      names.set(bad, 'api-v2');
+      const sampler = new HealthSampler(fleet, 'api');
+      const since = performance.now();
+      try {
+        await reconcileExpecting(flotilla, 'reverted');
+      } finally {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await sampler.stop();
+      }
+      t.diagnostic(`forward, canary failure and revert of api: ${seconds(since)}`);
+      const samples = sampler.samples;
+      // From the moment api stood fully on the bad commit and healthy, the revert starts first.
+      const forwardDone = samples.findIndex((x) => x.containers.filter((c) => c.commit === bad && c.healthy).length === 3);
+      assert.ok(forwardDone >= 0, `api rolled forward completely before the revert:\n${timeline(samples, commitOf)}`);
+      const back = samples.slice(forwardDone);
+      const min = Math.min(...back.map(healthyCount));
+      t.diagnostic(`during the revert of api: healthy replicas min ${min}, running max ${Math.max(...back.map(runningCount))}`);
+      assert.ok(back.some((x) => runningCount(x) === 4), `start-first on the way back: an old and a new replica side by side:\n${timeline(back, commitOf)}`);
+      assert.ok(min >= 3, `healthy api replicas dropped to ${min} during the revert, although rollback_config.order is start-first:\n${timeline(back, commitOf)}`);
+      const after = await serviceContainers(fleet, 'shop', 'api');
+      assert.deepEqual(after.map((c) => [c.name, c.labels['flotilla.commit']]), [['shop-api-1', good], ['shop-api-2', good], ['shop-api-3', good]]);
     });
   } finally {
     closeFlotilla();

@@ -21,5 +21,5 @@ test('uppercase repositories, empty tags, whitespace and bad separators are refu
 test('a pathologically long reference is refused at once', () => {
   const started = performance.now();
   assert.match(imageReferenceProblem('a-'.repeat(100_000)) ?? '', /at most 255/);
-  assert.ok(performance.now() - started < 50);
+  assert.ok(performance.now() - started < 500);
 });

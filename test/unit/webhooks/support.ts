@@ -108,3 +108,36 @@ export function obj(value: unknown, ...path: string[]): Record<string, unknown> 
   for (const key of path) current = (current as Record<string, unknown>)[key];
   return current as Record<string, unknown>;
 }
+
+/** A forge's push fixture re-aimed at another repository URL and commit (integration tests, bench). */
+export function pushFor(provider: WebhookProviderName, repoUrl: string, sha: string): Fixture {
+  const names: Record<WebhookProviderName, string> = { github: 'github-push', gitlab: 'gitlab-push', gitea: 'gitea-push', bitbucket: 'bitbucket-repo-push', generic: 'generic-push' };
+  return changed(fixture(names[provider]), (p) => {
+    switch (provider) {
+      case 'github':
+      case 'gitea':
+        obj(p, 'repository').clone_url = repoUrl;
+        p.after = sha;
+        break;
+      case 'gitlab':
+        obj(p, 'project').git_http_url = repoUrl;
+        p.after = sha;
+        p.checkout_sha = sha;
+        break;
+      case 'bitbucket':
+        obj(p, 'repository', 'links', 'html').href = repoUrl;
+        obj((obj(p, 'push').changes as unknown[])[0], 'new', 'target').hash = sha;
+        break;
+      case 'generic':
+        p.repository = repoUrl;
+        p.after = sha;
+        break;
+    }
+  });
+}
+
+/** A fixture with a fresh delivery id, so that redelivery protection does not swallow it. */
+export function withDeliveryId(provider: WebhookProviderName, f: Fixture, id: string): Fixture {
+  const header = { github: 'x-github-delivery', gitlab: 'x-gitlab-event-uuid', gitea: 'x-gitea-delivery', bitbucket: 'x-request-uuid', generic: 'x-delivery-id' }[provider];
+  return { ...f, headers: { ...f.headers, [header]: id } };
+}

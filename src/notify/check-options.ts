@@ -1,0 +1,51 @@
+// Checks of `spec.notifications` that need no file or environment, for `flotilla validate`
+// (so a config repo's CI refuses a Slack URL pasted into Git before it is merged). The
+// dispatcher checks the same again when it reads the secrets.
+import type { NotificationSpec } from '../manifests/model.js';
+
+export interface NotificationOptionProblem {
+  /** The option the problem is about, e.g. `url`; undefined for the entry as a whole. */
+  key?: string;
+  message: string;
+}
+
+type SecretName = 'url' | 'secret' | 'token';
+
+/** What each provider needs: the secrets, and whether each may be written inline. */
+const NEEDS: Record<NotificationSpec['provider'], Array<{ name: SecretName; inline: boolean }>> = {
+  slack: [{ name: 'url', inline: false }],
+  webhook: [{ name: 'url', inline: true }, { name: 'secret', inline: false }],
+  github: [{ name: 'token', inline: false }],
+  gitlab: [{ name: 'token', inline: false }],
+};
+
+export function notificationOptionProblems(spec: NotificationSpec): NotificationOptionProblem[] {
+  const problems: NotificationOptionProblem[] = [];
+  for (const { name, inline } of NEEDS[spec.provider] ?? []) {
+    const given = [name, `${name}File`, `${name}Env`].filter((key) => spec.options[key] !== undefined);
+    if (given.length > 1) problems.push({ key: given[1], message: `notification ${spec.name}: give only one of ${given.join(', ')}` });
+    if (spec.options[name] !== undefined && !inline) {
+      problems.push({ key: name, message: `notification ${spec.name}: the ${spec.provider} ${name} is a credential and must not be written in Git; put it in a file on the daemon's host (${name}File) or in its environment (${name}Env)` });
+    } else if (given.length === 0) {
+      problems.push({ message: `notification ${spec.name}: the ${spec.provider} provider needs ${inline ? `${name}, ` : ''}${name}File or ${name}Env` });
+    }
+  }
+  const where = spec.provider === 'github' ? 'repository' : spec.provider === 'gitlab' ? 'project' : undefined;
+  if (where && (typeof spec.options[where] !== 'string' || (spec.options[where] as string).trim() === '')) {
+    problems.push({ message: `notification ${spec.name}: the ${spec.provider} provider needs ${where}: ${where === 'repository' ? 'owner/name' : 'a project id or group/project path'}` });
+  }
+  const url = spec.options.url;
+  if (spec.provider === 'webhook' && typeof url === 'string' && carriesCredentials(url)) {
+    problems.push({ key: 'url', message: `notification ${spec.name}: this webhook URL carries a user, password or query string, which may be a credential; give it with urlFile or urlEnv instead` });
+  }
+  return problems;
+}
+
+function carriesCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '' || parsed.search !== '';
+  } catch {
+    return false;
+  }
+}

@@ -13,7 +13,8 @@ import { PROVIDER_FACTORIES } from './factory.js';
 import { DeliveryError, NotificationConfigError, type NotificationProvider } from './provider.js';
 import { DeliveryQueue } from './queue.js';
 import { DEFAULT_RETRY, withRetries, type RetryDecision, type RetryPolicy } from './retry.js';
-import type { FleetEvent, Notifier } from './types.js';
+import type { FleetEvent } from './types.js';
+import type { ConfigurableNotifier } from './configurable.js';
 
 export const NOTIFICATION_RESULTS = ['success', 'failed', 'dropped', 'misconfigured'] as const;
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
@@ -36,11 +37,6 @@ export interface DispatcherOptions {
   timeoutMs?: number;
   random?: () => number;
   now?: () => number;
-}
-
-/** A Notifier whose notifications follow the cluster's current `spec.notifications`. */
-export interface ConfigurableNotifier extends Notifier {
-  configure(specs: readonly NotificationSpec[]): void;
 }
 
 /** What `describe()` reports about one configured notification; holds no secret. */

@@ -158,6 +158,9 @@ export class NotificationDispatcher implements ConfigurableNotifier {
     if (outcome.ok) {
       this.count(spec.provider, 'success');
       this.options.log.debug(fields, 'notification sent');
+    } else if (signal.aborted) {
+      // Cut short by close(): not the receiver's failure.
+      this.dropped(target, pending, 'the daemon is shutting down');
     } else {
       this.count(spec.provider, 'failed');
       this.options.log.error({ ...fields, error: messageOf(outcome.error) }, `notification ${spec.name} failed; giving up`);

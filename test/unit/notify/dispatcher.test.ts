@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import nock from './nock.js';
 import { NotificationDispatcher } from '../../../src/notify/dispatcher.js';
 import type { ProviderFactory } from '../../../src/notify/context.js';
+import { DeliveryError } from '../../../src/notify/provider.js';
 import type { FleetEvent } from '../../../src/notify/types.js';
 import { captureLog, counted, event, eventually, FAST_RETRY, freshMetrics, spec } from './support.js';
 
@@ -139,4 +140,21 @@ test('every secret a notification reads is handed to the log redactor', () => {
   const d = new NotificationDispatcher({ metrics: freshMetrics(), log: captureLog().log, env: { HOOK_URL: 'https://hooks.example.test/x/abcdef', HOOK_SECRET: 'hmac-secret-123' }, secrets: { add: (v) => registered.push(v) } });
   d.configure([spec('webhook', { urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' })]);
   assert.deepEqual(registered.sort(), ['hmac-secret-123', 'https://hooks.example.test/x/abcdef']);
+});
+
+test('a delivery cut short by close counts as dropped, not as a failure of the receiver', async () => {
+  const metrics = freshMetrics();
+  const d = new NotificationDispatcher({
+    metrics,
+    log: captureLog().log,
+    env: {},
+    retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000, maxTotalMs: 600_000 },
+    factories: { webhook: () => ({ kind: 'webhook', target: 'memory://', deliver: async () => Promise.reject(new DeliveryError('503', true)) }) },
+  });
+  d.configure([spec('webhook', {})]);
+  d.notify(event('failed'));
+  await new Promise((r) => setTimeout(r, 20));
+  d.close();
+  await eventually('the drop', async () => (await counted(metrics, 'webhook', 'dropped')) === 1);
+  assert.equal(await counted(metrics, 'webhook', 'failed'), 0);
 });

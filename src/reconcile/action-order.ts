@@ -9,7 +9,7 @@ import type { ObservedContainer } from '../docker/types.js';
 import type { ContainerAction, CreateAction, RemoveAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
 import { formatHostPort, heldHostPorts, hostPortsCollide, type HostPort } from './host-ports.js';
-import { cmp, nameKey, type ObservedIndex } from './observed-index.js';
+import { cmp, containerNamed, type ObservedIndex } from './observed-index.js';
 
 export interface BlockedAction {
   action: ContainerAction;
@@ -75,7 +75,7 @@ function blockersOf(action: Exclude<ContainerAction, RemoveAction>, catalog: Cat
     blockers.push({ container, what });
   };
   if (action.type !== 'start') {
-    const holder = index.byName.get(nameKey(action.node, action.container.name));
+    const holder = containerNamed(index, action.node, action.container.name);
     if (holder) add(holder, `the name ${action.container.name}`);
   }
   const svc = catalog.byKey.get(serviceKey(action.stack, action.service));

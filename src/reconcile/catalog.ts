@@ -40,15 +40,50 @@ export function serviceKey(stack: string, service: string): string {
   return `${stack}\u0000${service}`;
 }
 
+// The daemon keeps the loaded DesiredState of a revision and plans it again every cycle,
+// so its catalog is kept with it, by identity. This relies on a contract: a DesiredState
+// is never changed once loaded (build a new one instead), and the create bodies that end
+// up in actions are shared and read-only.
+const catalogs = new WeakMap<DesiredState, Catalog>();
+
 export function compileCatalog(desired: DesiredState): Catalog {
+  const cached = catalogs.get(desired);
+  if (cached) return cached;
   const cluster = desired.cluster;
   const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order));
-  return {
+  const catalog: Catalog = {
     cluster,
     nodes: new Map(cluster.nodes.map((n) => [n.name, n])),
     services,
     byKey: new Map(services.map((s) => [s.key, s])),
   };
+  catalogs.set(desired, catalog);
+  return catalog;
+}
+
+
+// Spec hashes memoized by the body's JSON. Canonical JSON + SHA-256 is the costliest step
+// of a plan, and the daemon plans the same specs every cycle (reloaded from Git, so new
+// objects with equal content). serviceBody never sets a property to undefined, so equal
+// JSON means equal canonical form and the same hash: the cache changes no result and
+// plan() stays a pure function. Bounded, so a long-running daemon does not grow it forever.
+const hashCache = new Map<string, string>();
+const HASH_CACHE_LIMIT = 20_000;
+
+/** For benchmarks of a first plan: forget every remembered spec hash. */
+export function forgetSpecHashes(): void {
+  hashCache.clear();
+}
+
+function memoSpecHash(body: ContainerCreateBody, extra: string[]): string {
+  const key = `${JSON.stringify(body)}\u0000${extra.join('\u0000')}`;
+  let hash = hashCache.get(key);
+  if (hash === undefined) {
+    if (hashCache.size >= HASH_CACHE_LIMIT) hashCache.clear();
+    hash = specHash(body, extra);
+    hashCache.set(key, hash);
+  }
+  return hash;
 }
 
 function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number): CatalogService {
@@ -62,7 +97,7 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     order,
     base,
     // The networks joined after create shape the container too, so they are hashed with it.
-    hash: specHash(base, connect),
+    hash: memoSpecHash(base, connect),
     connect,
     ports: fixedHostPorts(spec.ports),
     nanoCpus: spec.deploy.reservations.nanoCpus ?? 0,
@@ -79,5 +114,9 @@ export function serviceLabel(svc: { stack: StackSpec; spec: ServiceSpec }): stri
 
 /** The slots a replicated service declares: "1".."N". Global slots are node names. */
 export function replicatedSlots(replicas: number): string[] {
-  return Array.from({ length: Math.max(0, replicas) }, (_, i) => String(i + 1));
+  while (SLOT_NAMES.length < replicas) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
+  return SLOT_NAMES.slice(0, Math.max(0, replicas));
 }
+
+/** "1", "2", …: shared, so that planning 10,000 replicas does not build 10,000 strings. */
+const SLOT_NAMES: string[] = [];

@@ -10,7 +10,23 @@ import { formatHostPort, heldHostPorts, hostPortsCollide, type HostPort } from '
 import type { ObservedIndex } from './observed-index.js';
 import { foreignOwner } from './placement-ledger.js';
 
+interface Declared {
+  names: Map<string, { svc: CatalogService; slot: string }>;
+  ports: Map<string, Array<{ svc: CatalogService; port: HostPort }>>;
+}
+
+// What a revision declares depends on the catalog alone, which is kept per revision.
+const declaredOf = new WeakMap<Catalog, Declared>();
+
 export function findConflicts(catalog: Catalog, index: ObservedIndex): Conflict[] {
+  let declared = declaredOf.get(catalog);
+  if (!declared) declaredOf.set(catalog, (declared = declare(catalog)));
+  const conflicts: Conflict[] = [];
+  scan(index, declared, conflicts);
+  return conflicts;
+}
+
+function declare(catalog: Catalog): Declared {
   const names = new Map<string, { svc: CatalogService; slot: string }>();
   const ports = new Map<string, Array<{ svc: CatalogService; port: HostPort }>>();
   for (const svc of catalog.services) {
@@ -24,7 +40,10 @@ export function findConflicts(catalog: Catalog, index: ObservedIndex): Conflict[
       else ports.set(key, [{ svc, port }]);
     }
   }
-  const conflicts: Conflict[] = [];
+  return { names, ports };
+}
+
+function scan(index: ObservedIndex, { names, ports }: Declared, conflicts: Conflict[]): void {
   for (const [node, containers] of index.foreignByNode) {
     if (index.availability.get(node) !== 'up') continue;
     for (const c of containers) {
@@ -53,7 +72,6 @@ export function findConflicts(catalog: Catalog, index: ObservedIndex): Conflict[
       }
     }
   }
-  return conflicts;
 }
 
 function base(c: ObservedContainer, node: string, svc: CatalogService): Omit<Conflict, 'holds' | 'message'> {

@@ -51,6 +51,7 @@ export function draftActions(catalog: Catalog, assessment: Assessment, commit: s
 
 function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | undefined {
   const { svc, placement: p, verdict: v } = r;
+  if (v.kind === 'in-sync' || v.kind === 'held') return undefined;
   const id = { stack: p.stack, service: p.service, slot: p.slot };
   const build = () => desiredContainer(svc.base, svc.hash, p.stack, p.service, p.slot, p.node, commit);
   const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: svc.connect });
@@ -61,9 +62,6 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
     return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: svc.connect, mustStopFirst };
   };
   switch (v.kind) {
-    case 'in-sync':
-    case 'held':
-      return undefined;
     case 'missing':
       return create(svc.spec.deploy.mode === 'global' ? `no container on ${p.node} (global service: one per eligible node)` : `no container for replica ${p.slot} of ${svc.spec.deploy.replicas}`, 'converge');
     case 'rescheduled':

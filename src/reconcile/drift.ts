@@ -8,8 +8,8 @@ import type { DriftKind } from '../metrics.js';
 import { containerName, LABEL } from '../docker/labels.js';
 import type { DriftEntry } from './actions.js';
 import { serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
-import { candidateOrder, cmp, identityOf, slotKey, type ObservedIndex } from './observed-index.js';
-import type { Placement, Schedule } from './scheduler.js';
+import { candidateOrder, cmp, identityOf, type ObservedIndex } from './observed-index.js';
+import type { DetailedSchedule, Placement } from './scheduler.js';
 
 export type ReplicaVerdict =
   | { kind: 'in-sync'; container: ObservedContainer }
@@ -50,17 +50,10 @@ export interface Assessment {
 
 const KIND_ORDER: Record<DriftKind, number> = { missing: 0, outdated: 1, stopped: 2, unhealthy: 3, extra: 4 };
 
-export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: Schedule): Assessment {
+export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: DetailedSchedule): Assessment {
   const claimed = new Set<string>();
   const replicas: ReplicaAssessment[] = [];
   const surplus: Surplus[] = [];
-  const slotsOf = new Map<string, Set<string>>();
-  const addSlot = (stack: string, service: string, slot: string): void => {
-    const key = serviceKey(stack, service);
-    const set = slotsOf.get(key);
-    if (set) set.add(slot);
-    else slotsOf.set(key, new Set([slot]));
-  };
   const avail = (node: string) => index.availability.get(node);
   const extra = (c: ObservedContainer, svc: CatalogService | undefined, why: SurplusWhy, detail: string): void => {
     claimed.add(c.id);
@@ -68,42 +61,33 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: Sc
     surplus.push({ container: c, ...id, ...(svc ? { svc } : {}), why, detail });
   };
 
-  for (const p of schedule.placements) {
-    addSlot(p.stack, p.service, p.slot);
-    const svc = catalog.byKey.get(serviceKey(p.stack, p.service)) as CatalogService;
-    const global = svc.spec.deploy.mode === 'global';
-    const all = (index.bySlot.get(slotKey(p.stack, p.service, p.slot)) ?? []).filter((c) => !global || c.node === p.slot);
-    const live = all.filter((c) => avail(c.node) === 'up' || avail(c.node) === 'held');
+  for (const { svc, placement: p, observed: all } of schedule.slots) {
+    if (!p) continue;
     const desiredName = containerName(p.stack, p.service, p.slot);
-    const order = candidateOrder(svc.hash);
-    const keeper = live.filter((c) => c.node === p.node).sort((a, b) => Number(b.name === desiredName) - Number(a.name === desiredName) || order(a, b))[0];
+    const { keeper, source, lostOne } = all.length === 1 ? single(all[0] as ObservedContainer, p, svc, index) : pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
       claimed.add(keeper.id);
       verdict = avail(keeper.node) === 'held' ? { kind: 'held', container: keeper } : judge(keeper, svc, desiredName);
-    } else {
-      const source = live.filter((c) => avail(c.node) === 'up').sort(order)[0];
-      const lostOne = all.find((c) => avail(c.node) === 'lost');
-      if (source) {
-        claimed.add(source.id);
-        verdict = { kind: 'moved', container: source, why: moveReason(source.node, p, svc, catalog) };
-      } else verdict = lostOne ? { kind: 'rescheduled', from: lostOne.node } : { kind: 'missing' };
-    }
+    } else if (source) {
+      claimed.add(source.id);
+      verdict = { kind: 'moved', container: source, why: moveReason(source.node, p, svc, catalog) };
+    } else verdict = lostOne ? { kind: 'rescheduled', from: lostOne.node } : { kind: 'missing' };
     replicas.push({ svc, placement: p, verdict });
+    if (all.length === 1) continue;
     const keptOn = keeper?.node ?? p.node;
-    for (const c of live) {
-      if (claimed.has(c.id) || avail(c.node) !== 'up') continue;
+    for (const c of all) {
+      if (claimed.has(c.id) || avail(c.node) !== 'up' || (svc.spec.deploy.mode === 'global' && c.node !== p.slot)) continue;
       if (!svc.eligibleNames.has(c.node)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
       else if (c.node === keptOn) extra(c, svc, 'duplicate', `duplicate of replica ${p.slot} on ${c.node}`);
       else extra(c, svc, 'stale', `stale copy of replica ${p.slot}, which runs on ${keptOn} (left behind while ${c.node} was unreachable, or placed twice)`);
     }
   }
 
-  for (const u of schedule.unplaceable) {
-    addSlot(u.stack, u.service, u.slot);
-    const svc = catalog.byKey.get(serviceKey(u.stack, u.service)) as CatalogService;
+  for (const { svc, unplaceable: u, observed } of schedule.slots) {
+    if (!u) continue;
     // With nowhere to go, the container the scheduler chose keeps running as it is.
-    const live = (index.bySlot.get(slotKey(u.stack, u.service, u.slot)) ?? []).filter((c) => avail(c.node) === 'up');
+    const live = observed.filter((c) => avail(c.node) === 'up');
     const kept = u.kept ? live.find((c) => c.node === u.kept?.node && c.name === u.kept.container) : undefined;
     if (kept) claimed.add(kept.id);
     for (const c of live) {
@@ -114,8 +98,9 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: Sc
     }
   }
 
-  for (const c of index.managed) {
-    if (claimed.has(c.id) || avail(c.node) !== 'up') continue;
+  // Docker lists containers in no particular order: sort the few unclaimed ones, not all.
+  const unclaimed = index.managed.filter((c) => !claimed.has(c.id) && avail(c.node) === 'up').sort(byNodeAndName);
+  for (const c of unclaimed) {
     const id = identityOf(c);
     const svc = catalog.byKey.get(serviceKey(id.stack, id.service));
     if (!svc) {
@@ -131,6 +116,43 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: Sc
   }
 
   return { replicas, surplus, drift: driftEntries(catalog, replicas, surplus, schedule) };
+}
+
+function byNodeAndName(a: ObservedContainer, b: ObservedContainer): number {
+  return cmp(a.node, b.node) || cmp(a.name, b.name) || cmp(a.id, b.id);
+}
+
+interface Picked {
+  /** The container standing for the replica on its node. */
+  keeper?: ObservedContainer;
+  /** Else the one on another reachable node that moves to it. */
+  source?: ObservedContainer;
+  /** Else one on a node lost past its grace period. */
+  lostOne?: ObservedContainer;
+}
+
+/** The common case, one container for the slot, without filtering or sorting. */
+function single(c: ObservedContainer, p: Placement, svc: CatalogService, index: ObservedIndex): Picked {
+  if (svc.spec.deploy.mode === 'global' && c.node !== p.slot) return {};
+  const availability = index.availability.get(c.node);
+  if (c.node === p.node && (availability === 'up' || availability === 'held')) return { keeper: c };
+  if (availability === 'up') return { source: c };
+  return availability === 'lost' ? { lostOne: c } : {};
+}
+
+function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogService, desiredName: string, index: ObservedIndex): Picked {
+  const global = svc.spec.deploy.mode === 'global';
+  const order = candidateOrder(svc.hash);
+  const avail = (c: ObservedContainer) => index.availability.get(c.node);
+  const mine = all.filter((c) => !global || c.node === p.slot);
+  const keeper = mine
+    .filter((c) => c.node === p.node && (avail(c) === 'up' || avail(c) === 'held'))
+    .sort((a, b) => Number(b.name === desiredName) - Number(a.name === desiredName) || order(a, b))[0];
+  if (keeper) return { keeper };
+  const source = mine.filter((c) => avail(c) === 'up').sort(order)[0];
+  if (source) return { source };
+  const lostOne = mine.find((c) => avail(c) === 'lost');
+  return lostOne ? { lostOne } : {};
 }
 
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
@@ -154,7 +176,7 @@ function moveReason(from: string, p: Placement, svc: CatalogService, catalog: Ca
   return displaced ? `${from} ${displaced.reason}` : `${from} can no longer take it`;
 }
 
-function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: Surplus[], schedule: Schedule): DriftEntry[] {
+function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: Surplus[], schedule: DetailedSchedule): DriftEntry[] {
   const entries = new Map<string, DriftEntry>();
   const add = (stack: string, service: string, node: string, kind: DriftKind, container: string): void => {
     const key = `${stack}\u0000${service}\u0000${node}\u0000${kind}`;

@@ -1,5 +1,5 @@
 // The observed state indexed once per plan, so that no later step scans every container for
-// every service: this cluster's managed containers by slot and by service, everyone else's
+// every service: this cluster's managed containers by slot, everyone else's
 // ("foreign": unmanaged, or another cluster's) by node, and every container by node+name.
 import type { ClusterSpec } from '../manifests/model.js';
 import type { ObservedContainer, ObservedNode, ObservedState } from '../docker/types.js';
@@ -10,14 +10,15 @@ import { nodeAvailability, type NodeAvailability } from './node-availability.js'
 export interface ObservedIndex {
   nodes: ReadonlyMap<string, ObservedNode>;
   availability: ReadonlyMap<string, NodeAvailability>;
-  /** This cluster's containers, sorted by node then name. */
+  /** This cluster's containers, in no particular order (sorting them all would cost more than the rest of the index). */
   managed: ObservedContainer[];
-  bySlot: ReadonlyMap<string, ObservedContainer[]>;
-  byService: ReadonlyMap<string, ObservedContainer[]>;
-  /** Containers Flotilla must never touch, per node. */
+  /** By service key (catalog.ts `serviceKey`), then slot: two levels, so that lookups reuse
+   *  strings whose hashes are already known instead of building a key per replica. */
+  bySlot: ReadonlyMap<string, ReadonlyMap<string, ObservedContainer[]>>;
+  /** Containers Flotilla must never touch, per node (nodes and containers sorted by name). */
   foreignByNode: ReadonlyMap<string, ObservedContainer[]>;
-  /** Every container by `node + "\0" + name`. */
-  byName: ReadonlyMap<string, ObservedContainer>;
+  /** Every container by node, then name. */
+  byName: ReadonlyMap<string, ReadonlyMap<string, ObservedContainer>>;
 }
 
 export interface Identity {
@@ -30,44 +31,55 @@ export function identityOf(c: ObservedContainer): Identity {
   return { stack: c.labels[LABEL.stack] ?? '', service: c.labels[LABEL.service] ?? '', slot: c.labels[LABEL.slot] ?? '' };
 }
 
-export function slotKey(stack: string, service: string, slot: string): string {
-  return `${stack}\u0000${service}\u0000${slot}`;
+const NO_CONTAINERS: readonly ObservedContainer[] = [];
+
+/** This cluster's containers labelled with the slot of the service (`serviceKey`). */
+export function containersOfSlot(index: ObservedIndex, serviceKey: string, slot: string): readonly ObservedContainer[] {
+  return index.bySlot.get(serviceKey)?.get(slot) ?? NO_CONTAINERS;
 }
 
-export function nameKey(node: string, name: string): string {
-  return `${node}\u0000${name}`;
+export function containerNamed(index: ObservedIndex, node: string, name: string): ObservedContainer | undefined {
+  return index.byName.get(node)?.get(name);
 }
 
 export function indexObserved(cluster: ClusterSpec, observed: ObservedState, lost: ReadonlySet<string>): ObservedIndex {
   const nodes = new Map(observed.nodes.map((n) => [n.name, n]));
   const managed: ObservedContainer[] = [];
   const foreignByNode = new Map<string, ObservedContainer[]>();
-  const byName = new Map<string, ObservedContainer>();
+  const byName = new Map<string, Map<string, ObservedContainer>>();
   for (const node of [...observed.nodes].sort((a, b) => cmp(a.name, b.name))) {
     const foreign: ObservedContainer[] = [];
-    for (const c of [...node.containers].sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id))) {
+    const names = new Map<string, ObservedContainer>();
+    for (const c of node.containers) {
       // The node an observation came from is authoritative, whatever the container says.
       const container = c.node === node.name ? c : { ...c, node: node.name };
-      byName.set(nameKey(node.name, container.name), container);
+      names.set(container.name, container);
       if (isManagedBy(container.labels, cluster.name)) managed.push(container);
       else foreign.push(container);
     }
-    foreignByNode.set(node.name, foreign);
+    byName.set(node.name, names);
+    foreignByNode.set(node.name, foreign.sort(byNameThenId));
   }
-  const bySlot = new Map<string, ObservedContainer[]>();
-  const byService = new Map<string, ObservedContainer[]>();
+  const bySlot = new Map<string, Map<string, ObservedContainer[]>>();
   for (const c of managed) {
-    const id = identityOf(c);
-    push(bySlot, slotKey(id.stack, id.service, id.slot), c);
-    push(byService, serviceKey(id.stack, id.service), c);
+    const key = serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? '');
+    let slots = bySlot.get(key);
+    if (!slots) bySlot.set(key, (slots = new Map()));
+    push(slots, c.labels[LABEL.slot] ?? '', c);
   }
-  return { nodes, availability: nodeAvailability(cluster, observed, lost), managed, bySlot, byService, foreignByNode, byName };
+  // A slot rarely has more than one container; when it has, their order must not depend on Docker's.
+  for (const slots of bySlot.values()) for (const list of slots.values()) if (list.length > 1) list.sort((a, b) => cmp(a.node, b.node) || byNameThenId(a, b));
+  return { nodes, availability: nodeAvailability(cluster, observed, lost), managed, bySlot, foreignByNode, byName };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+function byNameThenId(a: ObservedContainer, b: ObservedContainer): number {
+  return cmp(a.name, b.name) || cmp(a.id, b.id);
 }
 
 export function cmp(a: string, b: string): number {

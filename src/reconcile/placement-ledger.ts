@@ -7,7 +7,7 @@ import { containerName, LABEL } from '../docker/labels.js';
 import type { Catalog, CatalogService } from './catalog.js';
 import { serviceKey, serviceLabel } from './catalog.js';
 import { formatHostPort, heldHostPorts, PortTable } from './host-ports.js';
-import type { ObservedIndex } from './observed-index.js';
+import { cmp, type ObservedIndex } from './observed-index.js';
 
 export type RejectionKind = 'constraints' | 'down' | 'max-per-node' | 'port' | 'name' | 'cpu' | 'memory';
 
@@ -56,9 +56,9 @@ export class PlacementLedger {
     if (undeclaredStay) {
       // With prune off (or withheld), containers of services no longer declared keep running
       // and keep their ports; nothing else may be placed on those ports.
-      for (const c of index.managed) {
-        const key = serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? '');
-        if (catalog.byKey.has(key)) continue;
+      const undeclared = index.managed.filter((c) => !catalog.byKey.has(serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? '')));
+      // Sorted, so that the holder named in a message never depends on Docker's list order.
+      for (const c of undeclared.sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id))) {
         const ledger = this.nodes.get(c.node);
         if (ledger) for (const p of heldHostPorts(c.publishedPorts)) ledger.ports.add(p, `container ${c.name} of a service no longer declared, which is not being pruned`);
       }
@@ -73,9 +73,11 @@ export class PlacementLedger {
     if (max !== undefined && count >= max) {
       return { node, kind: 'max-per-node', detail: `already runs ${count} replica(s) of ${serviceLabel(svc)} (max_replicas_per_node ${max})` };
     }
-    const name = containerName(svc.stack.name, svc.spec.name, slot);
-    const squatter = ledger.squatted.get(name);
-    if (squatter !== undefined) return { node, kind: 'name', detail: `has the name ${name} held by ${squatter}` };
+    if (ledger.squatted.size > 0) {
+      const name = containerName(svc.stack.name, svc.spec.name, slot);
+      const squatter = ledger.squatted.get(name);
+      if (squatter !== undefined) return { node, kind: 'name', detail: `has the name ${name} held by ${squatter}` };
+    }
     for (const p of svc.ports) {
       const holder = ledger.ports.holder(p);
       if (holder !== undefined) return { node, kind: 'port', detail: `has host port ${formatHostPort(p)} taken by ${holder}` };
@@ -91,18 +93,23 @@ export class PlacementLedger {
 
   record(node: string, svc: CatalogService, slot: string): void {
     const ledger = this.nodeLedger(node);
-    const owner = `${serviceLabel(svc)} replica ${slot}`;
-    for (const p of svc.ports) ledger.ports.add(p, owner);
+    if (svc.ports.length > 0) {
+      const owner = `${serviceLabel(svc)} replica ${slot}`;
+      for (const p of svc.ports) ledger.ports.add(p, owner);
+    }
     ledger.nanoCpus += svc.nanoCpus;
     ledger.memoryBytes += svc.memoryBytes;
     ledger.load += 1;
     const s = this.serviceLedger(svc);
     s.perNode.set(node, (s.perNode.get(node) ?? 0) + 1);
-    const labels = this.catalog.nodes.get(node)?.labels ?? {};
-    svc.spec.deploy.placement.spreadLabels.forEach((_, level) => {
-      const key = groupKey(svc.spec.deploy.placement.spreadLabels, labels, level);
-      s.groups.set(key, (s.groups.get(key) ?? 0) + 1);
-    });
+    const spread = svc.spec.deploy.placement.spreadLabels;
+    if (spread.length > 0) {
+      const labels = this.catalog.nodes.get(node)?.labels ?? {};
+      for (let level = 0; level < spread.length; level++) {
+        const key = groupKey(spread, labels, level);
+        s.groups.set(key, (s.groups.get(key) ?? 0) + 1);
+      }
+    }
   }
 
   /** An existing container left running untouched: its real host ports stay taken. */

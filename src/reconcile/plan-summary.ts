@@ -8,21 +8,21 @@ import type { Assessment } from './drift.js';
 import { cmp } from './observed-index.js';
 import type { Unplaceable } from './scheduler.js';
 
-export function summarizeServices(catalog: Catalog, assessment: Assessment, unplaceable: readonly Unplaceable[], actions: readonly Action[], withheld: readonly WithheldAction[], drift: readonly DriftEntry[]): ServiceSummary[] {
-  const tally = new Map<string, { changes: ChangeCounts; withheld: number; unplaceable: number; drift: number; slots: Set<string> }>();
+export function summarizeServices(catalog: Catalog, assessment: Assessment, scheduledUnplaceable: readonly Unplaceable[], unplaceable: readonly Unplaceable[], actions: readonly Action[], withheld: readonly WithheldAction[], drift: readonly DriftEntry[]): ServiceSummary[] {
+  const tally = new Map<string, { changes: ChangeCounts; withheld: number; unplaceable: number; drift: number }>();
   const of = (stack: string, service: string) => {
     const key = serviceKey(stack, service);
     let t = tally.get(key);
-    if (!t) tally.set(key, (t = { changes: emptyCounts(), withheld: 0, unplaceable: 0, drift: 0, slots: new Set() }));
+    if (!t) tally.set(key, (t = { changes: emptyCounts(), withheld: 0, unplaceable: 0, drift: 0 }));
     return t;
   };
   for (const a of actions) if (isContainerAction(a)) of(a.stack, a.service).changes[a.type]++;
   for (const w of withheld) of(w.action.stack, w.action.service).withheld++;
-  for (const u of unplaceable) {
-    const t = of(u.stack, u.service);
-    t.unplaceable++;
-    t.slots.add(u.slot);
-  }
+  // Blocked actions are reported as unplaceable too, but their slot was placed: count
+  // declared slots from the schedule's own unplaceable list, not this one.
+  for (const u of unplaceable) of(u.stack, u.service).unplaceable++;
+  const unplacedSlots = new Map<string, number>();
+  for (const u of scheduledUnplaceable) unplacedSlots.set(serviceKey(u.stack, u.service), (unplacedSlots.get(serviceKey(u.stack, u.service)) ?? 0) + 1);
   for (const d of drift) of(d.stack, d.service).drift++;
 
   const out: ServiceSummary[] = [];
@@ -35,7 +35,6 @@ export function summarizeServices(catalog: Catalog, assessment: Assessment, unpl
   for (const svc of catalog.services) {
     const t = of(svc.stack.name, svc.spec.name);
     const replicas = replicasOf.get(svc.key) ?? [];
-    for (const r of replicas) t.slots.add(r.placement.slot);
     const held = replicas.filter((r) => r.verdict.kind === 'held');
     const heldCurrent = held.filter((r) => r.verdict.kind === 'held' && r.verdict.container.labels[LABEL.specHash] === svc.hash);
     const current = replicas.filter((r) => r.verdict.kind === 'in-sync').length + heldCurrent.length;
@@ -45,7 +44,7 @@ export function summarizeServices(catalog: Catalog, assessment: Assessment, unpl
       service: svc.spec.name,
       declared: true,
       mode: svc.spec.deploy.mode,
-      desired: t.slots.size,
+      desired: replicas.length + (unplacedSlots.get(svc.key) ?? 0),
       placed: replicas.length,
       current,
       held: held.map((r) => (r.verdict.kind === 'held' ? r.verdict.container.name : '')),

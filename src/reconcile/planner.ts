@@ -71,7 +71,7 @@ export function plan(desired: DesiredState, observed: ObservedState, options: Pl
     ...ordered.blocked.map((b) => ({ stack: b.action.stack, service: b.action.service, slot: b.action.type === 'remove' ? (b.action.slot ?? '') : b.action.slot, reason: b.reason })),
   ];
   const drift = { entries: assessment.drift, conflicts: findConflicts(catalog, index) };
-  const services = summarizeServices(catalog, assessment, unplaceable, actions, withheld, drift.entries);
+  const services = summarizeServices(catalog, assessment, schedule.unplaceable, unplaceable, actions, withheld, drift.entries);
   const nodes = [...index.availability].map(([name, availability]) => {
     const error = index.nodes.get(name)?.error;
     return { name, availability, ...(error ? { error } : {}) };

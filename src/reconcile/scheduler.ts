@@ -17,7 +17,7 @@
 import type { DesiredState } from '../manifests/model.js';
 import type { ObservedContainer, ObservedState } from '../docker/types.js';
 import { compileCatalog, replicatedSlots, type Catalog, type CatalogService } from './catalog.js';
-import { candidateOrder, candidateRank, indexObserved, slotKey, type ObservedIndex } from './observed-index.js';
+import { candidateOrder, candidateRank, containersOfSlot, indexObserved, type ObservedIndex } from './observed-index.js';
 import { groupKey, PlacementLedger, type Rejection } from './placement-ledger.js';
 import { constraintRejection, describeUnplaceable, downRejection } from './unplaceable-reason.js';
 
@@ -57,24 +57,39 @@ export interface Schedule {
   unplaceable: Unplaceable[];
 }
 
-interface SlotState {
+/** One declared replica as scheduled, with what drift assessment needs without lookups. */
+export interface ScheduledSlot {
   svc: CatalogService;
   slot: string;
-  candidates: ObservedContainer[];
+  /** Every container of this cluster labelled with this slot, on any node. */
+  observed: readonly ObservedContainer[];
+  placement?: Placement;
+  unplaceable?: Unplaceable;
+}
+
+/** The schedule plus, in the same order, every slot with its service and containers. */
+export interface DetailedSchedule extends Schedule {
+  slots: ScheduledSlot[];
+}
+
+/** A slot while it is being scheduled; it becomes the ScheduledSlot of the result. */
+interface SlotState extends ScheduledSlot {
+  candidates: readonly ObservedContainer[];
   node?: string;
   sticky: boolean;
-  displaced: Map<string, string>;
-  unplaceable?: string;
+  displaced?: Map<string, string>;
+  why?: string;
   kept?: ObservedContainer;
 }
 
 export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
   const lost = new Set(options.lostNodes ?? []);
-  return scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+  const { placements, unplaceable } = scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+  return { placements, unplaceable };
 }
 
 /** The same as `schedule`, over a catalog and index the planner has already built. */
-export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options: ScheduleOptions = {}): Schedule {
+export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options: ScheduleOptions = {}): DetailedSchedule {
   const ledger = new PlacementLedger(catalog, index, options.undeclaredStay ?? false);
   const perService = catalog.services.map((svc) => slotStates(svc, index));
 
@@ -89,21 +104,26 @@ export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options:
 
   const placements: Placement[] = [];
   const unplaceable: Unplaceable[] = [];
+  const slots: ScheduledSlot[] = [];
   for (const states of perService) {
     for (const st of states) {
-      const id = { stack: st.svc.stack.name, service: st.svc.spec.name, slot: st.slot };
+      const stack = st.svc.stack.name;
+      const service = st.svc.spec.name;
       if (st.node !== undefined) {
-        const placement: Placement = { ...id, node: st.node, sticky: st.sticky };
-        if (st.displaced.size > 0) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
+        const placement: Placement = { stack, service, slot: st.slot, node: st.node, sticky: st.sticky };
+        if (st.displaced) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
         placements.push(placement);
+        st.placement = placement;
       } else {
-        const u: Unplaceable = { ...id, reason: st.unplaceable ?? `${id.stack}/${id.service} replica ${id.slot} cannot be placed.` };
+        const u: Unplaceable = { stack, service, slot: st.slot, reason: st.why ?? `${stack}/${service} replica ${st.slot} cannot be placed.` };
         if (st.kept) u.kept = { node: st.kept.node, container: st.kept.name };
         unplaceable.push(u);
+        st.unplaceable = u;
       }
+      slots.push(st);
     }
   }
-  return { placements, unplaceable };
+  return { placements, unplaceable, slots };
 }
 
 function rank(st: SlotState, index: ObservedIndex): number {
@@ -111,39 +131,47 @@ function rank(st: SlotState, index: ObservedIndex): number {
   return st.svc.spec.deploy.mode === 'global' ? 1 : 2;
 }
 
+const NO_CANDIDATES: readonly ObservedContainer[] = [];
+
 function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
   const global = svc.spec.deploy.mode === 'global';
   const byPreference = candidateOrder(svc.hash);
   // A replica on a reachable node is preferred to one on a node within its grace period.
   const order = (a: ObservedContainer, b: ObservedContainer): number =>
     Number(index.availability.get(a.node) === 'held') - Number(index.availability.get(b.node) === 'held') || byPreference(a, b);
-  const candidatesOf = (slot: string): ObservedContainer[] =>
-    (index.bySlot.get(slotKey(svc.stack.name, svc.spec.name, slot)) ?? [])
-      .filter((c) => {
-        const availability = index.availability.get(c.node);
-        return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (!global || c.node === slot);
-      })
-      .sort(order);
+  const usable = (c: ObservedContainer, slot: string): boolean => {
+    const availability = index.availability.get(c.node);
+    return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (!global || c.node === slot);
+  };
+  const containersOf = (slot: string): readonly ObservedContainer[] => containersOfSlot(index, svc.key, slot);
+  const candidatesOf = (all: readonly ObservedContainer[], slot: string): readonly ObservedContainer[] => {
+    // Most slots have exactly one container: no filtering or sorting to do.
+    if (all.length <= 1) return all.length === 1 && usable(all[0] as ObservedContainer, slot) ? all : NO_CANDIDATES;
+    return all.filter((c) => usable(c, slot)).sort(order);
+  };
   const slots = global
     ? svc.eligible
         .filter((n) => {
           const availability = index.availability.get(n.name);
           // A held node keeps its global replica only if one was seen there; no new one can be created on it.
-          return availability === 'up' || (availability === 'held' && candidatesOf(n.name).length > 0);
+          return availability === 'up' || (availability === 'held' && candidatesOf(containersOf(n.name), n.name).length > 0);
         })
         .map((n) => n.name)
     : replicatedSlots(svc.spec.deploy.replicas);
-  return slots.map((slot) => ({ svc, slot, candidates: candidatesOf(slot), sticky: false, displaced: new Map() }));
+  return slots.map((slot) => {
+    const observed = containersOf(slot);
+    return { svc, slot, observed, candidates: candidatesOf(observed, slot), sticky: false };
+  });
 }
 
 function keepInPlace(st: SlotState, maxRank: number, index: ObservedIndex, ledger: PlacementLedger): void {
   for (const c of st.candidates) {
     if (candidateRank(c, st.svc.hash) > maxRank) continue;
-    if (st.displaced.has(c.node)) continue;
+    if (st.displaced?.has(c.node)) continue;
     // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
     const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
     if (rejection) {
-      st.displaced.set(c.node, rejection.detail);
+      (st.displaced ??= new Map()).set(c.node, rejection.detail);
       continue;
     }
     ledger.record(c.node, st.svc, st.slot);
@@ -186,14 +214,14 @@ function placeNew(st: SlotState, catalog: Catalog, index: ObservedIndex, ledger:
   if (svc.spec.deploy.mode !== 'global') {
     for (const node of catalog.cluster.nodes) if (!svc.eligibleNames.has(node.name)) rejections.push(constraintRejection(node.name, svc));
   }
-  st.unplaceable = describeUnplaceable(svc, slot, rejections);
+  st.why = describeUnplaceable(svc, slot, rejections);
   // Nowhere to go: the best existing container keeps running where it is (it was running
   // before this plan; removing it would only lose a replica), and keeps its host ports.
   const kept = st.candidates.find((c) => index.availability.get(c.node) === 'up');
   if (kept) {
     st.kept = kept;
     ledger.keepAsItIs(kept, `container ${kept.name} (kept as it is: its replica cannot be placed)`);
-    st.unplaceable += ` Its container ${kept.name} keeps running on ${kept.node} as it is.`;
+    st.why += ` Its container ${kept.name} keeps running on ${kept.node} as it is.`;
   }
 }
 

@@ -67,6 +67,28 @@ async function assertFleetOn(fleet: Fleet, good: Good, image = WEB_HEALTHY): Pro
   }, { timeoutMs: 15_000, intervalMs: 200 });
 }
 
+/** Samples how many web replicas are running and healthy (Docker's view) every 200 ms, for the diagnostics. */
+function watchHealthy(fleet: Fleet): { stop(): Promise<{ min: number; downMs: number }> } {
+  const samples: Array<{ at: number; healthy: number }> = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const lists = await Promise.all(fleet.nodes.map((n) => dockerOf(n).listContainers({ all: true, filters: { label: ['flotilla.service=web'] } })));
+      samples.push({ at: Date.now(), healthy: lists.flat().filter((c) => c.State === 'running' && /\(healthy\)/.test(c.Status)).length });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      let downMs = 0;
+      for (let i = 1; i < samples.length; i++) if ((samples[i - 1] as { healthy: number }).healthy === 0) downMs += (samples[i] as { at: number }).at - (samples[i - 1] as { at: number }).at;
+      return { min: Math.min(...samples.map((x) => x.healthy)), downMs };
+    },
+  };
+}
+
 test('a failing commit is reverted to the last good commit, quarantined, and a newer good commit deploys', async (t) => {
   if (!requireDocker(t)) return;
   const fleet = await startFleet({ nodes: 3, name: 'revert-failures' });
@@ -86,7 +108,13 @@ test('a failing commit is reverted to the last good commit, quarantined, and a n
       const sha = await repo.commit(config(webAt(good.gen, change)), label);
       bad.push(sha);
       const since = performance.now();
-      await reconcileExpecting(flotilla, 'reverted');
+      const watch = watchHealthy(fleet);
+      try {
+        await reconcileExpecting(flotilla, 'reverted');
+      } finally {
+        const { min, downMs } = await watch.stop();
+        st.diagnostic(`${label}: healthy web replicas during the failed rollout and revert: min ${min}; none healthy for ${seconds(downMs)}`);
+      }
       const took = performance.now() - since;
       st.diagnostic(`${label}: failed rollout + revert took ${seconds(took)}`);
 

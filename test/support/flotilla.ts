@@ -61,6 +61,8 @@ export interface DaemonOptions {
   clusterPath?: string;
   interval: string;
   extraArgs?: string[];
+  /** Extra environment for the daemon process (e.g. NODE_OPTIONS). */
+  env?: Record<string, string>;
 }
 
 export interface Daemon {
@@ -70,8 +72,8 @@ export interface Daemon {
   readonly child: ChildProcess;
   status(): Promise<DaemonStatus>;
   metrics(): Promise<string>;
-  /** Polls the status until `probe` returns a value. */
-  waitForStatus<T>(what: string, probe: (s: DaemonStatus) => T | undefined, timeoutMs?: number): Promise<T>;
+  /** Polls the status (every `intervalMs`, default 100) until `probe` returns a value. */
+  waitForStatus<T>(what: string, probe: (s: DaemonStatus) => T | undefined, timeoutMs?: number, intervalMs?: number): Promise<T>;
   /** The last lines of the daemon's log, for failure messages. */
   logTail(lines?: number): string;
   /** SIGTERM, then waits for exit (SIGKILL after 25 s); resolves with the exit code. */
@@ -103,10 +105,12 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   }
   args.push(...(o.extraArgs ?? []));
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'info' } });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'info', ...o.env } });
+  // Both streams write to one log, so neither may end it; it is closed when the process is gone.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  void exited.then(() => log.end());
   const liveChildren = daemons;
   liveChildren.add(child);
   void exited.then(() => liveChildren.delete(child));
@@ -132,9 +136,9 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     async metrics() {
       return (await get('/metrics')).text();
     },
-    async waitForStatus(what, probe, timeoutMs = 30_000) {
+    async waitForStatus(what, probe, timeoutMs = 30_000, intervalMs = 100) {
       try {
-        return await waitFor(what, async () => probe(await daemon.status()), { timeoutMs, intervalMs: 100 });
+        return await waitFor(what, async () => probe(await daemon.status()), { timeoutMs, intervalMs });
       } catch (err) {
         throw new Error(`${(err as Error).message}\n--- daemon log ---\n${logTail()}`);
       }

@@ -11,9 +11,11 @@ import type { Unplaceable } from './scheduler.js';
  * `sync`: converge to the target revision (a new commit, a revert, `flotilla apply`, a manual
  * sync): every difference is acted on. `resync`: re-check a revision already applied (poll
  * timer, Docker events): out-of-band drift is acted on only with selfHeal, as Argo CD's
- * automated sync does without selfHeal (it syncs on a new revision only).
+ * automated sync does without selfHeal (it syncs on a new revision only); replicas of a
+ * node lost past its grace period are still rescheduled. `report`: act on nothing (a
+ * paused rollout): every action is withheld, the drift report is complete.
  */
-export type PlanMode = 'sync' | 'resync';
+export type PlanMode = 'sync' | 'resync' | 'report';
 
 /**
  * Why an action exists, which decides whether policy lets it run:

@@ -41,7 +41,9 @@ export interface PlanOptions {
   /**
    * 'sync' (default): converge to this revision, everything is acted on (a new commit, a
    * revert, `flotilla apply`, a manual sync). 'resync': the revision is already applied;
-   * without selfHeal, drift is reported and its actions withheld, as Argo CD does.
+   * without selfHeal, drift is reported and its actions withheld, as Argo CD does (a node
+   * lost past its grace period still has its replicas rescheduled). 'report': nothing is
+   * acted on, every action is withheld (a paused rollout).
    */
   mode?: PlanMode;
   /** Down nodes past their grace period (see node-availability.ts `lostNodes`). */
@@ -53,7 +55,7 @@ export function plan(desired: DesiredState, observed: ObservedState, options: Pl
   const lost = new Set(options.lostNodes ?? []);
   const catalog = compileCatalog(desired);
   const index = indexObserved(desired.cluster, observed, lost);
-  const heals = mode === 'sync' || options.selfHeal;
+  const heals = mode === 'sync' || (mode === 'resync' && options.selfHeal);
   const schedule = scheduleCatalog(catalog, index, { lostNodes: lost, undeclaredStay: !(options.prune && heals) });
   const assessment = assessDrift(catalog, index, schedule);
 
@@ -81,6 +83,7 @@ export function plan(desired: DesiredState, observed: ObservedState, options: Pl
 }
 
 function withheldBecause(action: ContainerAction, mode: PlanMode, options: PlanOptions): string | undefined {
+  if (mode === 'report') return 'the plan is report-only (rollout paused): nothing is changed until it is resumed';
   if (action.cause === 'prune' && !options.prune) return 'prune is off: containers of services no longer declared are kept';
   if (mode === 'resync' && !options.selfHeal && action.cause !== 'node-availability') {
     return 'selfHeal is off: drift of an applied revision is only reported; it is corrected by the next new revision or a manual sync';

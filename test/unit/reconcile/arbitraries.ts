@@ -62,7 +62,7 @@ export const scenario: fc.Arbitrary<Scenario> = fc
     nodes: fc.array(nodePick, { minLength: 1, maxLength: 5 }),
     stacks: fc.array(fc.array(serviceOptions, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 2 }),
     dependsOnPrevious: fc.boolean(),
-    mode: fc.constantFrom<PlanMode>('sync', 'resync'),
+    mode: fc.constantFrom<PlanMode>('sync', 'sync', 'resync', 'resync', 'report'),
     selfHeal: fc.boolean(),
     prune: fc.boolean(),
   })

@@ -212,3 +212,13 @@ test('a replica whose new spec fits nowhere keeps its old container running, and
   assert.deepEqual(p.unplaceable[0]?.kept, { node: 'a', container: 's-big-1' });
   assert.match(p.unplaceable[0]?.reason ?? '', /memory unreserved.*Its container s-big-1 keeps running on a as it is\.$/);
 });
+
+test('report mode withholds every action, even the rescheduling of a lost node', () => {
+  const d = desired([node('a'), node('b')], [stack('s', [service('web', { replicas: 1 }), service('gone')])]);
+  const now = desired([node('a'), node('b')], [stack('s', [service('web', { replicas: 1 })])]);
+  const obs = observed(observedNode('a', [replica(d, 's', 'web', '1', 'a')], { up: false }), observedNode('b', [replica(d, 's', 'gone', '1', 'b')]));
+  const p = planOf(now, obs, { mode: 'report', lostNodes: ['a'] });
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.withheld.map((w) => `${w.action.type} ${w.action.container.name}`), ['create s-web-1', 'remove s-gone-1']);
+  assert.match(p.withheld[0]?.because ?? '', /report-only/);
+});

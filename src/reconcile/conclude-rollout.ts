@@ -18,6 +18,7 @@ import { deployedEvent, failedEvent, revertedEvent } from './fleet-events.js';
 export interface RolloutContext {
   target: Target;
   plan: Plan;
+  /** Replaced by a failed verdict when replicas turn out unhealthy after the rollout. */
   execution: ExecutionResult;
   ledger: CommitLedger;
   desired: DesiredStateCache;
@@ -25,6 +26,8 @@ export interface RolloutContext {
   planFor(target: Target, observed: ObservedState): Plan;
   execute(plan: Plan, desired: DesiredState, rollback: boolean): Promise<ExecutionResult>;
   settle(plan: Plan, observed: ObservedState): void;
+  /** Failures of replicas that are not (or do not become) healthy; see verify-replicas.ts. */
+  verify(desired: DesiredState, observed: ObservedState): Promise<ServiceFailure[]>;
   notifier: Notifier;
   metrics: FlotillaMetrics;
   log: Logger;
@@ -33,11 +36,15 @@ export interface RolloutContext {
 }
 
 export async function concludeRollout(ctx: RolloutContext): Promise<ReconcileResult> {
-  const { target, execution } = ctx;
+  const { target } = ctx;
   const cluster = target.desired.cluster.name;
   const after = await ctx.observe();
-  const verify = ctx.planFor({ ...target, mode: 'resync' }, after);
-  ctx.settle(verify, after);
+  ctx.settle(ctx.planFor({ ...target, mode: 'resync' }, after), after);
+  if (target.mode === 'sync' && ctx.execution.outcome === 'converged') {
+    const unhealthy = await ctx.verify(target.desired, after);
+    if (unhealthy.length > 0) ctx.execution = judgeUnhealthy(ctx.execution, unhealthy, target.desired);
+  }
+  const { execution } = ctx;
   if (execution.outcome === 'converged') {
     if (target.mode === 'sync') {
       ctx.ledger.finish(target.revision, 'deployed');
@@ -52,6 +59,13 @@ export async function concludeRollout(ctx: RolloutContext): Promise<ReconcileRes
   ctx.setError({ code: execution.outcome === 'paused' ? 'ROLLOUT_PAUSED' : 'ROLLOUT_FAILED', message: reason, at: iso(ctx), revision: target.revision });
   if (target.mode === 'resync') {
     ctx.log.error({ commit: target.revision, failures: execution.failures }, 'correcting drift failed; trying again next cycle');
+    return 'failed';
+  }
+  if (execution.outcome === 'failed' && !execution.wantsRevert && onlyContinue(execution.failures, target.desired)) {
+    // failure_action continue: the commit stays applied as it is, but is not good.
+    ctx.ledger.finish(target.revision, 'failed', `${reason}; failure_action is continue, so it stays applied but is not a good commit`);
+    ctx.ledger.markApplied(target.revision);
+    ctx.notifier.notify(failedEvent(cluster, target.revision, execution.failures, 'failure_action is continue: left as it is', ctx.now()));
     return 'failed';
   }
   if (execution.outcome === 'paused' || !execution.wantsRevert) {
@@ -105,6 +119,23 @@ function stop(ctx: RolloutContext, reason: string, why: string, result: Reconcil
   ctx.log.error({ commit: target.revision, failures: ctx.execution.failures }, `rollout stopped: ${why}`);
   ctx.notifier.notify(failedEvent(target.desired.cluster.name, target.revision, ctx.execution.failures, why, ctx.now()));
   return result;
+}
+
+/** Replicas found unhealthy after the rollout count as a failed rollout of their services. */
+function judgeUnhealthy(execution: ExecutionResult, failures: ServiceFailure[], desired: DesiredState): ExecutionResult {
+  const actions = failures.map((f) => actionOf(f, desired));
+  const wantsRevert = actions.includes('rollback');
+  const paused = !wantsRevert && actions.includes('pause');
+  return { ...execution, outcome: paused ? 'paused' : 'failed', failures, wantsRevert };
+}
+
+function actionOf(f: ServiceFailure, desired: DesiredState): string {
+  const spec = desired.stacks.find((s) => s.name === f.stack)?.services.find((s) => s.name === f.service);
+  return spec?.deploy.updateConfig.failureAction ?? 'rollback';
+}
+
+function onlyContinue(failures: ServiceFailure[], desired: DesiredState): boolean {
+  return failures.length > 0 && failures.every((f) => actionOf(f, desired) === 'continue');
 }
 
 function describe(failures: ServiceFailure[]): string {

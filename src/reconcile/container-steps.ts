@@ -3,7 +3,7 @@
 // crash or failure leaves something to fall back on and never two containers with one name.
 // Returns undefined on success, or the reason a person should read on failure.
 import type { DockerNode } from '../docker/types.js';
-import type { ServiceSpec } from '../manifests/model.js';
+import type { ServiceSpec, UpdateConfig } from '../manifests/model.js';
 import { waitUntilHealthy } from '../health/replica-health.js';
 import type { Action, ContainerAction, CreateAction, ReplaceAction } from './actions.js';
 import type { ExecuteOptions } from './executor.js';
@@ -42,8 +42,11 @@ export class ContainerSteps {
     await pending;
   }
 
-  /** `keepFailed` (failure_action: continue) leaves a failed successor in place instead of restoring the old replica. */
-  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false): Promise<string | undefined> {
+  /**
+   * `keepFailed` (failure_action: continue) leaves a failed successor in place instead of
+   * restoring the old replica; `order` comes from update_config, or rollback_config on the way back.
+   */
+  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false, order: UpdateConfig['order'] = 'stop-first'): Promise<string | undefined> {
     this.options.signal.throwIfAborted();
     const node = this.options.node(action.node);
     const event = (phase: 'start' | 'done' | 'failed', message: string) =>
@@ -58,7 +61,7 @@ export class ContainerSteps {
           await this.limited(action.node, () => node.startContainer(action.container.id));
           break;
         case 'replace':
-          await this.replace(node, action, spec, gate, monitorMs, keepFailed);
+          await this.replace(node, action, spec, gate, monitorMs, keepFailed, order);
           event('done', `replaced ${action.container.name} on ${action.node}`);
           return undefined;
         case 'remove':
@@ -104,10 +107,10 @@ export class ContainerSteps {
    * until the new one is healthy (only possible when they do not share a fixed host port).
    * A failed successor is removed and the old replica is put back as it was.
    */
-  private async replace(node: DockerNode, action: ReplaceAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed: boolean): Promise<void> {
+  private async replace(node: DockerNode, action: ReplaceAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed: boolean, order: UpdateConfig['order']): Promise<void> {
     const oldNode = this.options.node(action.old.node);
     const sameNode = action.old.node === action.node;
-    const startFirst = (spec?.deploy.updateConfig.order ?? 'stop-first') === 'start-first' && !action.mustStopFirst;
+    const startFirst = order === 'start-first' && !action.mustStopFirst;
     const oldWasRunning = action.old.state === 'running';
     if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
     if (sameNode && action.old.name === action.container.name) {

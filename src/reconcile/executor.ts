@@ -172,7 +172,8 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     return 'stop';
   };
   const runBatch = async (batch: ContainerAction[]): Promise<ServiceFailure[]> => {
-    const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs)));
+    const keepFailed = config.failureAction === 'continue';
+    const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs, keepFailed, config.order)));
     executed += batch.length;
     return outcomes.flatMap((reason, i) => (reason === undefined ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
   };

@@ -28,6 +28,7 @@ import type { GoodSnapshot } from './good-snapshot.js';
 import { concludeRollout, type RolloutContext } from './conclude-rollout.js';
 import { driftEvent, nodeDownEvent, validationFailedEvent } from './fleet-events.js';
 import { watchForNewerCommit } from './supersede.js';
+import { verifyReplicas } from './verify-replicas.js';
 
 export interface ReconcilerDeps {
   source: GitSource;
@@ -111,12 +112,14 @@ export class Reconciler {
     try {
       const target = await this.resolveTarget();
       const observed = await this.observe();
-      this.recoverStateFromLabels(target.desired, observed);
+      if (this.recoverStateFromLabels(target.desired, observed) && target.revision === this.ledger.state.applied) target.mode = 'resync';
       // A paused rollout is left exactly as it stopped until a newer commit arrives.
       const paused = this.ledger.pausedOn(target.revision);
       const plan = this.planFor(target, observed, paused);
-      if (plan.actions.length === 0) {
-        if (target.mode === 'sync' && !paused) await this.concludeUnchanged(target);
+      if (plan.actions.length === 0 && target.mode === 'sync' && !paused) {
+        // Nothing to change for a new commit, yet it is good only once its replicas are healthy.
+        result = await this.conclude(target, plan, { outcome: 'converged', failures: [], touched: [], executed: 0, wantsRevert: false }, run.signal);
+      } else if (plan.actions.length === 0) {
         this.settle(plan, observed);
         result = paused ? 'paused' : 'unchanged';
       } else {
@@ -153,6 +156,10 @@ export class Reconciler {
     } finally {
       watch?.stop();
     }
+    return this.conclude(target, plan, execution, signal);
+  }
+
+  private async conclude(target: Target, plan: Plan, execution: ExecutionResult, signal: AbortSignal): Promise<ReconcileResult> {
     const context: RolloutContext = {
       target,
       plan,
@@ -163,6 +170,7 @@ export class Reconciler {
       planFor: (t, o) => this.planFor(t, o, false),
       execute: (p, d, rollback) => executePlan(p, d, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal, healthGate: this.deps.healthGate, rollback, onEvent: (e) => this.onEvent(e) }),
       settle: (p, o) => this.settle(p, o),
+      verify: (d, o) => (this.deps.healthGate ? verifyReplicas(d, o, (n) => this.deps.pool.get(n), this.deps.clock, signal) : Promise.resolve([])),
       notifier: this.notifier,
       metrics: this.deps.metrics,
       log: this.deps.log,
@@ -245,14 +253,6 @@ export class Reconciler {
     return makePlan(target.desired, observed, { selfHeal: sync.selfHeal && !reportOnly, prune: sync.prune, commit: target.revision, mode, lostNodes: lost });
   }
 
-  /** A new commit that changes nothing on the nodes is good at once. */
-  private async concludeUnchanged(target: Target): Promise<void> {
-    this.ledger.finish(target.revision, 'deployed', 'no changes on the nodes');
-    this.ledger.markGood(target.revision);
-    await this.desiredCache.markGood(target.desired);
-    this.deps.log.info({ commit: target.revision }, 'commit is good (nothing to change)');
-  }
-
   /** Status, metrics and drift notification from the latest plan and observation. */
   private settle(plan: Plan, observed: ObservedState): void {
     this.current.services = servicesStatus(plan, observed);
@@ -263,13 +263,15 @@ export class Reconciler {
     }
   }
 
-  private recoverStateFromLabels(desired: DesiredState, observed: ObservedState): void {
-    if (this.ledger.state.lastGood) return;
+  /** Returns true when it recovered the last good commit. */
+  private recoverStateFromLabels(desired: DesiredState, observed: ObservedState): boolean {
+    if (this.ledger.state.lastGood) return false;
     const recovered = recoverLastGood(desired.cluster.name, observed);
-    if (!recovered) return;
+    if (!recovered) return false;
     this.ledger.state.lastGood = { revision: recovered, at: new Date(this.deps.clock.now()).toISOString() };
     this.ledger.state.applied ??= recovered;
     this.deps.log.warn({ commit: recovered }, 'no record of a good commit: recovered it from container labels');
+    return true;
   }
 
   private async finish(run: TriggerRun, startedAt: number, result: ReconcileResult): Promise<void> {

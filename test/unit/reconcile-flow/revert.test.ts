@@ -103,13 +103,16 @@ test('failure_action pause stops and reports without reverting, and holds until 
   assert.equal(flow.reconciler.state.paused, undefined);
 });
 
-test('failure_action continue carries on past a failed replica', async () => {
-  const { flow } = await deployedFlow();
+test('failure_action continue carries on past a failed replica, but the commit does not become good', async () => {
+  const { flow, good } = await deployedFlow();
   for (const node of flow.nodes.values()) node.setBehaviour('web:2', { turnsUnhealthy: true });
-  flow.source.commit({ [COMPOSE]: shopCompose({ web: 'web:2', failureAction: 'continue' }) });
-  assert.equal(await flow.run(), 'success');
+  const kept = flow.source.commit({ [COMPOSE]: shopCompose({ web: 'web:2', failureAction: 'continue' }) });
+  assert.equal(await flow.run(), 'failed');
   assert.equal((await fleetView(flow)).filter((l) => l.includes('web:2')).length, 3, 'every web replica was updated');
   assert.equal(flow.reconciler.state.quarantined.length, 0);
+  assert.equal(flow.reconciler.state.applied, kept);
+  assert.equal(flow.reconciler.state.lastGood?.revision, good, 'a commit with unhealthy replicas is never the last good one');
+  assert.equal(flow.reconciler.history().at(-1)?.outcome, 'failed');
 });
 
 test('with no good commit yet a failed rollout is reported and left as it is', async () => {

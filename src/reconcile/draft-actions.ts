@@ -2,6 +2,7 @@
 // (depends_on order across stacks), and inside a service the creates of new replicas, the
 // starts, the replaces, then the removes of surplus replicas; removes of services no longer
 // declared come last. Policy (selfHeal, prune) and execution order fixes are applied later.
+import type { ObservedContainer } from '../docker/types.js';
 import { containerName, LABEL } from '../docker/labels.js';
 import type { ActionCause, ContainerAction, CreateAction, RemoveAction, RemoveKind, ReplaceAction, ReplaceKind, StartAction } from './actions.js';
 import type { Catalog } from './catalog.js';
@@ -54,12 +55,12 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
   if (v.kind === 'in-sync' || v.kind === 'held') return undefined;
   const id = { stack: p.stack, service: p.service, slot: p.slot };
   const build = () => desiredContainer(svc.base, svc.hash, p.stack, p.service, p.slot, p.node, commit);
-  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: svc.connect });
-  const replace = (kind: ReplaceKind, reason: string): ReplaceAction => {
-    const old = (v as { container: ReplaceAction['old'] }).container;
+  // Copies: the catalog is kept across plans of a revision, actions are the executor's.
+  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: [...svc.connect] });
+  const replace = (old: ObservedContainer, kind: ReplaceKind, reason: string): ReplaceAction => {
     const sameNode = old.node === p.node;
     const mustStopFirst = sameNode && heldHostPorts(old.publishedPorts).some((held) => svc.ports.some((port) => hostPortsCollide(held, port)));
-    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: svc.connect, mustStopFirst };
+    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: [...svc.connect], mustStopFirst };
   };
   switch (v.kind) {
     case 'missing':
@@ -67,19 +68,19 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
     case 'rescheduled':
       return create(`rescheduled from ${v.from}, unreachable past its grace period`, 'node-availability');
     case 'moved':
-      return replace('moved', `moved from ${v.container.node} to ${p.node}: ${v.why}`);
+      return replace(v.container, 'moved', `moved from ${v.container.node} to ${p.node}: ${v.why}`);
     case 'outdated':
-      if (v.change === 'renamed') return replace('renamed', `renamed out of band to ${v.container.name}; recreated as ${containerName(p.stack, p.service, p.slot)}`);
-      if (v.change === 'image-changed') return replace('image-changed', `image changed: ${v.container.image} → ${svc.base.Image}`);
-      return replace('spec-changed', `spec changed (spec-hash ${v.container.labels[LABEL.specHash] ?? 'none'} → ${svc.hash})`);
+      if (v.change === 'renamed') return replace(v.container, 'renamed', `renamed out of band to ${v.container.name}; recreated as ${containerName(p.stack, p.service, p.slot)}`);
+      if (v.change === 'image-changed') return replace(v.container, 'image-changed', `image changed: ${v.container.image} → ${svc.base.Image}`);
+      return replace(v.container, 'spec-changed', `spec changed (spec-hash ${v.container.labels[LABEL.specHash] ?? 'none'} → ${svc.hash})`);
     case 'stopped':
       if (v.startable) {
         const start: StartAction = { type: 'start', ...id, node: p.node, reason: `stopped out of band (${v.container.state}); starting it again`, cause: 'converge', container: v.container };
         return start;
       }
-      return replace('stopped', `container is ${v.container.state}; recreating it`);
+      return replace(v.container, 'stopped', `container is ${v.container.state}; recreating it`);
     case 'unhealthy':
-      return replace('unhealthy', 'unhealthy: its healthcheck fails; recreating it');
+      return replace(v.container, 'unhealthy', 'unhealthy: its healthcheck fails; recreating it');
   }
 }
 

@@ -39,9 +39,10 @@ export async function concludeRollout(ctx: RolloutContext): Promise<ReconcileRes
   const { target } = ctx;
   const cluster = target.desired.cluster.name;
   const after = await ctx.observe();
-  ctx.settle(ctx.planFor({ ...target, mode: 'resync' }, after), after);
+  const check = ctx.planFor({ ...target, mode: 'resync' }, after);
+  ctx.settle(check, after);
   if (target.mode === 'sync' && ctx.execution.outcome === 'converged') {
-    const unhealthy = await ctx.verify(target.desired, after);
+    const unhealthy = [...notOnTarget(check), ...(await ctx.verify(target.desired, after))];
     if (unhealthy.length > 0) ctx.execution = judgeUnhealthy(ctx.execution, unhealthy, target.desired);
   }
   const { execution } = ctx;
@@ -119,6 +120,13 @@ function stop(ctx: RolloutContext, reason: string, why: string, result: Reconcil
   ctx.log.error({ commit: target.revision, failures: ctx.execution.failures }, `rollout stopped: ${why}`);
   ctx.notifier.notify(failedEvent(target.desired.cluster.name, target.revision, ctx.execution.failures, why, ctx.now()));
   return result;
+}
+
+/** Replicas still on another spec or stopped after the rollout (e.g. one failure_action continue skipped). */
+function notOnTarget(check: Plan): ServiceFailure[] {
+  return check.drift.entries
+    .filter((d) => d.kind === 'outdated' || d.kind === 'stopped')
+    .map((d) => ({ stack: d.stack, service: d.service, node: d.node, reason: `${d.count} replica(s) ${d.kind === 'outdated' ? 'still run another spec' : 'are stopped'} (${d.containers.join(', ')})`, action: 'replace' as const }));
 }
 
 /** Replicas found unhealthy after the rollout count as a failed rollout of their services. */

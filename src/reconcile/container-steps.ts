@@ -112,6 +112,8 @@ export class ContainerSteps {
     const sameNode = action.old.node === action.node;
     const startFirst = order === 'start-first' && !action.mustStopFirst;
     const oldWasRunning = action.old.state === 'running';
+    // Pull first: an image that cannot be had must not cost the old replica its uptime.
+    await this.ensureImage(node, action.container.body.Image);
     if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
     if (sameNode && action.old.name === action.container.name) {
       await this.limited(action.node, () => node.renameContainer(action.old.id, action.old.name + RETIRED_SUFFIX));

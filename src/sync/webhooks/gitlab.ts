@@ -24,6 +24,11 @@ export const gitlabProvider: WebhookProvider = {
     const attrs = at(payload, 'object_attributes');
     const action = str(attrs, 'action') ?? '';
     if (!REVIEWED_ACTIONS.has(action)) return { kind: 'ignored', reason: `merge request action ${quote(action)} needs no review` };
+    // "update" also fires for title, label and assignee edits; only new commits (oldrev) or
+    // a new target branch change the plan.
+    if (action === 'update' && str(attrs, 'oldrev') === undefined && at(payload, 'changes', 'target_branch') === undefined) {
+      return { kind: 'ignored', reason: 'merge request update without new commits or a new target branch' };
+    }
     const iid = positiveInt(attrs, 'iid');
     const headSha = str(attrs, 'last_commit', 'id');
     const baseBranch = str(attrs, 'target_branch');

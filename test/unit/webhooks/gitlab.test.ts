@@ -51,10 +51,29 @@ test('a merge request open queues a review of refs/merge-requests/IID/head in th
   assert.equal(event?.baseBranch, 'main');
 });
 
-test('update and reopen are reviewed; close, merge and approved are not', async () => {
+test('update with new commits and reopen are reviewed; close, merge and approved are not', async () => {
   const h = harness({ repoUrl: TRACKED.gitlab });
   for (const [i, action] of ['update', 'reopen', 'close', 'merge', 'approved'].entries()) {
-    await h.send(signedDelivery('gitlab', changed(mr, (p) => (obj(p, 'object_attributes').action = action)), { headers: { 'x-gitlab-event-uuid': `mr-${i}` } }));
+    await h.send(signedDelivery('gitlab', changed(mr, (p) => {
+      obj(p, 'object_attributes').action = action;
+      obj(p, 'object_attributes').oldrev = '1b2c3d4e5f60718293a4b5c6d7e8f90123456789';
+    }), { headers: { 'x-gitlab-event-uuid': `mr-${i}` } }));
   }
   assert.deepEqual(h.reviews.map((e) => e.action), ['update', 'reopen']);
+});
+
+test('an update that only edits the title is not reviewed again; a new target branch is', async () => {
+  const h = harness({ repoUrl: TRACKED.gitlab });
+  const titleOnly = changed(mr, (p) => {
+    obj(p, 'object_attributes').action = 'update';
+    p.changes = { title: { previous: 'old', current: 'new' } };
+  });
+  const retargeted = changed(mr, (p) => {
+    obj(p, 'object_attributes').action = 'update';
+    p.changes = { target_branch: { previous: 'release', current: 'main' } };
+  });
+  const r1 = await h.send(signedDelivery('gitlab', titleOnly, { headers: { 'x-gitlab-event-uuid': 'title' } }));
+  assert.match(String(r1.json.ignored), /without new commits/);
+  const r2 = await h.send(signedDelivery('gitlab', retargeted, { headers: { 'x-gitlab-event-uuid': 'retarget' } }));
+  assert.equal(r2.json.action, 'review');
 });

@@ -75,7 +75,7 @@ export function receiveWebhook(provider: WebhookProvider, req: HttpRequest, ctx:
       } catch {
         return ignored('the review could not be queued');
       }
-      if (!queued) return ignored(`pull request reviews are not set up for ${provider.name}`);
+      if (!queued) return ignored(`no review queued: reviews are not set up for ${provider.name}, or too many are waiting`);
       return answer('review', json(202, { accepted: true, action: 'review', pullRequest: event.number, ...(delivery ? { delivery } : {}) }));
     }
   }

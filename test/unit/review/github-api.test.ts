@@ -74,3 +74,13 @@ test('a 4xx is a non-retryable DeliveryError, a 5xx or 429 a retryable one; no t
 test('a repository that is not owner/name is refused before any request', async () => {
   await assert.rejects(api().setStatus('../../admin', SHA, { context: 'c', state: 'success', description: 'd' }), /owner\/name/);
 });
+
+test('review posters: one client per forge with a token; Gitea needs its API URL', async () => {
+  const { reviewPosters } = await import('../../../src/review/posters.js');
+  assert.deepEqual(Object.keys(reviewPosters({})), []);
+  const posters = reviewPosters({ github: { token: 't' }, gitlab: { token: 't', apiUrl: 'https://gitlab.example.com/api/v4' }, gitea: { token: 't', apiUrl: 'https://gitea.example.com/api/v1' } });
+  assert.deepEqual(Object.keys(posters).sort(), ['gitea', 'github', 'gitlab']);
+  assert.equal(posters.github?.limits.statusDescription, 140);
+  assert.equal(posters.gitlab?.limits.statusDescription, 255);
+  assert.throws(() => reviewPosters({ gitea: { token: 't' } }), /API URL of the Gitea server/);
+});

@@ -81,7 +81,7 @@ test('without a reviewer for the forge a pull request is acknowledged and ignore
   const h = harness({ repoUrl: TRACKED.github, onPullRequest: () => false });
   const res = await h.send(signedDelivery('github', opened));
   assert.equal(res.status, 202);
-  assert.match(String(res.json.ignored), /not set up for github/);
+  assert.match(String(res.json.ignored), /reviews are not set up for github/);
 });
 
 test('a ping (sent when the hook is created) is acknowledged with 202', async () => {

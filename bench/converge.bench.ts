@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; per-node concurrency ${PER_NODE} (executor default)`);
   const fleet = await startFleet({ nodes: 3, name: 'bench-converge' });
   const git = await startGitServer();
+  const scratch = mkdtempSync('/tmp/flotilla-bench-');
   try {
     await loadImages(fleet, [WEB_HEALTHY]);
     const nodes = fleetClusterNodes(fleet);
@@ -159,7 +160,6 @@ async function main(): Promise<void> {
     const { repo: userRepo } = await ConfigRepo.create(git, 'bench-user', { name: 'bench', nodes, stacks: { bench: stackDoc(true) } });
 
     // The exact bodies Flotilla will send, from its own plan of the same commit.
-    const scratch = mkdtempSync('/tmp/flotilla-bench-');
     const source = openGitSource({ repo: repo.url, branch: 'main', stateDir: scratch });
     const loaded = await loadDesiredState(await source.reader((await source.fetch()).revision));
     if (!loaded.state) throw new Error(`bench config invalid: ${JSON.stringify(loaded.problems)}`);
@@ -236,8 +236,8 @@ async function main(): Promise<void> {
     }
     console.log(`informational: flotilla with a 1 s healthcheck (2 s timeout) and monitor 1s, as users write it: ${ms(user.ms)} (${user.result})`);
     console.log('  (waits for every replica to be healthy, so not comparable with the baseline; on a loaded machine the 2 s probe timeout can fail replicas)');
-    rmSync(scratch, { recursive: true, force: true });
   } finally {
+    rmSync(scratch, { recursive: true, force: true });
     await git.close();
     await fleet.stop();
   }

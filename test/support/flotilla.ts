@@ -93,6 +93,7 @@ async function freePort(): Promise<number> {
 /** Starts `flotilla run` as a child process and waits until its API answers. */
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const stateDir = mkdtempSync('/tmp/flotilla-daemon-');
+  daemonDirs.add(stateDir);
   const logFile = join(stateDir, 'daemon.log');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -167,8 +168,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 }
 
 const daemons = new Set<ChildProcess>();
+const daemonDirs = new Set<string>();
+// A test that forgets dispose() (or dies) leaves neither processes nor state dirs behind.
 process.on('exit', () => {
   for (const child of daemons) child.kill('SIGKILL');
+  if (!process.env.FLOTILLA_KEEP_TEST_STATE) for (const dir of daemonDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The value of one Prometheus sample (`name{labels}`), or undefined. */

@@ -7,13 +7,15 @@ import type { Logger } from './log.js';
 import { FlotillaMetrics } from './metrics.js';
 import { DockerodeNode } from './docker/dockerode-node.js';
 import { parseEndpoint } from './docker/endpoint.js';
-import { NodePool } from './docker/node-pool.js';
+import { NodePool, type NodeFactory } from './docker/node-pool.js';
 import { openGitSource, type GitSource } from './sync/git-source.js';
 import { StateStore } from './state.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { GoodSnapshot } from './reconcile/good-snapshot.js';
 import type { ExecutorEvent } from './reconcile/executor.js';
 import type { Notifier } from './notify/types.js';
+import { NotificationDispatcher } from './notify/dispatcher.js';
+import type { SecretRedactor } from './log.js';
 
 export interface AppOptions {
   repo: string;
@@ -28,6 +30,8 @@ export interface AppOptions {
   log: Logger;
   clock?: Clock;
   notifier?: Notifier;
+  /** The logger's redactor: notification secrets are registered with it as they are read. */
+  secrets?: SecretRedactor;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
   requestFollowUp?(reason: string): void;
@@ -39,6 +43,10 @@ export interface App {
   pool: NodePool;
   metrics: FlotillaMetrics;
   reconciler: Reconciler;
+  /** Builds a node client the way the daemon's own pool does (pull-request reviews keep their own pool). */
+  nodeFactory: NodeFactory;
+  /** Delivers the reconciler's events; drain and close it on shutdown. */
+  notifications?: NotificationDispatcher;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -52,9 +60,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // TLS files named in cluster.yaml are paths on the daemon's machine, relative to where it runs.
   const baseDir = resolve('.');
-  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...(spec.tls ? { tls: spec.tls } : {}), baseDir })), () => (options.clock ?? systemClock).now());
+  const nodeFactory: NodeFactory = (spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...(spec.tls ? { tls: spec.tls } : {}), baseDir }));
+  const pool = new NodePool(nodeFactory, () => (options.clock ?? systemClock).now());
   const metrics = new FlotillaMetrics(options.defaultMetrics);
   const store = new StateStore(options.stateDir);
+  const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
+  const notifier = options.notifier ?? notifications;
   const reconciler = new Reconciler({
     source,
     pool,
@@ -68,10 +79,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
     ...(options.requestFollowUp ? { requestFollowUp: options.requestFollowUp } : {}),
   });
   await reconciler.init();
-  return { source, pool, metrics, reconciler };
+  return { source, pool, metrics, reconciler, nodeFactory, ...(notifications ? { notifications } : {}) };
 }

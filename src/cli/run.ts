@@ -3,12 +3,15 @@
 // (bounded), then stop serving and flush the logs.
 import { resolve } from 'node:path';
 import { buildApp } from '../app.js';
-import { createLogger } from '../log.js';
+import { createLogger, SecretRedactor } from '../log.js';
 import { readSecret } from '../secrets.js';
 import { parseCliDuration } from '../duration.js';
 import { TriggerQueue } from '../sync/trigger-queue.js';
 import { createRouter } from '../server/routes.js';
 import { listen } from '../server/http-server.js';
+import { webhookRoutes } from '../server/webhook-routes.js';
+import { PullRequestReviewer } from '../review/reviewer.js';
+import { reviewPosters } from '../review/posters.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import type { CommandIO } from './io.js';
 
@@ -22,6 +25,12 @@ export const RUN_OPTIONS: OptionSpecs = {
   'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
   'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
   'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
+  'github-token-file': { type: 'string', value: 'FILE', description: 'GitHub token for pull-request plan comments and statuses (or set FLOTILLA_GITHUB_TOKEN)' },
+  'github-api-url': { type: 'string', value: 'URL', description: 'GitHub API base URL (GitHub Enterprise: https://HOST/api/v3)' },
+  'gitlab-token-file': { type: 'string', value: 'FILE', description: 'GitLab token for merge-request plan comments and statuses (or set FLOTILLA_GITLAB_TOKEN)' },
+  'gitlab-api-url': { type: 'string', value: 'URL', description: 'GitLab API base URL (self-hosted: https://HOST/api/v4)' },
+  'gitea-token-file': { type: 'string', value: 'FILE', description: 'Gitea/Forgejo token for pull-request plan comments (or set FLOTILLA_GITEA_TOKEN)' },
+  'gitea-api-url': { type: 'string', value: 'URL', description: 'Gitea/Forgejo API base URL, e.g. https://gitea.example.com/api/v1' },
   'log-level': { type: 'string', default: 'info', value: 'LEVEL', description: 'trace, debug, info, warn or error' },
   'node-grace': { type: 'string', default: '60s', value: 'DURATION', description: 'How long a node may be unreachable before its replicas are rescheduled' },
   'reconcile-timeout': { type: 'string', default: '15m', value: 'DURATION', description: 'Longest one reconcile may take before it is abandoned' },
@@ -38,9 +47,15 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const { options } = parseOptions(argv, RUN_OPTIONS, io.env);
   if (!options.repo) throw new UsageError('--repo is required (a Git URL, a local repository or a directory)');
   const intervalMs = parseDurationOption('interval', options.interval as string);
-  const log = createLogger({ level: options['log-level'] as string });
+  const secrets = new SecretRedactor();
+  const log = createLogger({ level: options['log-level'] as string, secrets });
   const gitToken = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
   const apiToken = readSecret(options['api-token-file'] as string | undefined, 'FLOTILLA_API_TOKEN', io.env);
+  const webhookSecret = readSecret(options['webhook-secret-file'] as string | undefined, 'FLOTILLA_WEBHOOK_SECRET', io.env);
+  const githubToken = readSecret(options['github-token-file'] as string | undefined, 'FLOTILLA_GITHUB_TOKEN', io.env);
+  const gitlabToken = readSecret(options['gitlab-token-file'] as string | undefined, 'FLOTILLA_GITLAB_TOKEN', io.env);
+  const giteaToken = readSecret(options['gitea-token-file'] as string | undefined, 'FLOTILLA_GITEA_TOKEN', io.env);
+  for (const value of [gitToken, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
   const app = await buildApp({
     repo: options.repo as string,
     branch: options.branch as string,
@@ -51,6 +66,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     healthGate: true,
     defaultMetrics: true,
     log,
+    secrets,
     // A rollout waiting on health looks for a newer commit this often, and rolls forward to it.
     supersedeCheckMs: Math.max(1000, Math.min(intervalMs, 10_000)),
     requestFollowUp: (reason) => queue.request(reason),
@@ -60,7 +76,14 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     parseDurationOption('reconcile-timeout', options['reconcile-timeout'] as string),
     (err) => log.error({ err }, 'reconcile crashed'),
   );
+  const forge = (token: string | undefined, apiUrl: unknown) => (token ? { token, ...(apiUrl ? { apiUrl: apiUrl as string } : {}) } : undefined);
+  const access = { github: forge(githubToken, options['github-api-url']), gitlab: forge(gitlabToken, options['gitlab-api-url']), gitea: forge(giteaToken, options['gitea-api-url']) };
+  const posters = reviewPosters(Object.fromEntries(Object.entries(access).filter(([, v]) => v !== undefined)));
+  const reviewer = Object.keys(posters).length > 0
+    ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, posters, log: log.child({ component: 'review' }) })
+    : undefined;
   const router = createRouter({
+    extra: webhookRoutes({ secret: webhookSecret, repoUrl: options.repo as string, branch: options.branch as string, queue, metrics: app.metrics, ...(reviewer ? { onPullRequest: reviewer.onPullRequest } : {}) }),
     ready: () => app.reconciler.isReady(),
     status: () => app.reconciler.status(),
     history: () => app.reconciler.history(),
@@ -84,6 +107,10 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
       clearInterval(timer);
       const abortLater = setTimeout(() => void queue.stop(true), 20_000);
       void queue.stop(false).then(async () => {
+        // Let queued notifications (e.g. the last deploy) go out, briefly, then cancel the rest.
+        await reviewer?.stop();
+        await app.notifications?.drain(5_000);
+        app.notifications?.close();
         clearTimeout(abortLater);
         await server.close();
         log.info('stopped');

@@ -6,7 +6,8 @@ import type { GitSource } from '../sync/git-source.js';
 import type { DesiredState } from '../manifests/model.js';
 import type { GoodSnapshot } from './good-snapshot.js';
 
-const CAPACITY = 8;
+// Two: the commit being applied and the last good one. At 1,000 services each costs ~5 MB.
+const CAPACITY = 2;
 
 export class DesiredStateCache {
   private readonly entries = new Map<string, LoadResult>();

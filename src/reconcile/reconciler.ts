@@ -13,6 +13,7 @@ import type { GitSource } from '../sync/git-source.js';
 import type { TriggerRun } from '../sync/trigger-queue.js';
 import type { Notifier } from '../notify/types.js';
 import { noNotifier } from '../notify/types.js';
+import { isConfigurableNotifier } from '../notify/configurable.js';
 import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
 import type { Plan } from './actions.js';
 import { executePlan, type ExecutionResult, type ExecutorEvent } from './executor.js';
@@ -227,6 +228,8 @@ export class Reconciler {
     }
     this.lastValid = { revision, desired: loaded.state };
     this.current.cluster = loaded.state.cluster.name;
+    // Notifications follow the commit being converged to (idempotent when unchanged).
+    if (isConfigurableNotifier(this.notifier)) this.notifier.configure(loaded.state.cluster.notifications);
     return { revision, desired: loaded.state, mode: revision === this.ledger.state.applied ? 'resync' : 'sync' };
   }
 
@@ -235,8 +238,10 @@ export class Reconciler {
     if (this.lastValid) this.deps.pool.sync(this.lastValid.desired.cluster.nodes);
     const fresh = await this.deps.pool.observe();
     const observed = withLastKnownContainers(fresh, this.previousObserved);
-    this.previousObserved = fresh;
+    // Keep the carried-over containers too, so a node down for several cycles stays held.
+    this.previousObserved = observed;
     this.current.nodes = fresh.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
+    for (const n of fresh.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const n of fresh.nodes) {
       if (!n.up && this.nodeWasUp.get(n.name) !== false) this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
       if (!n.up && this.nodeWasUp.get(n.name) !== false) this.deps.log.warn({ node: n.name, error: n.error }, 'node is down');
@@ -249,7 +254,7 @@ export class Reconciler {
   private planFor(target: Target, observed: ObservedState, reportOnly: boolean): Plan {
     const { sync } = target.desired.cluster;
     const lost = lostNodes(observed, (n) => this.deps.pool.downSince(n), this.deps.clock.now(), this.deps.nodeGraceMs);
-    const mode = reportOnly ? 'resync' : target.mode;
+    const mode = reportOnly ? 'report' : target.mode;
     return makePlan(target.desired, observed, { selfHeal: sync.selfHeal && !reportOnly, prune: sync.prune, commit: target.revision, mode, lostNodes: lost });
   }
 
@@ -260,6 +265,9 @@ export class Reconciler {
     this.deps.metrics.setFleet(this.current.services.map((s) => ({ stack: s.stack, service: s.service, inSync: s.inSync, drift: s.drift })), this.current.nodes);
     if (plan.drift.entries.length > 0 && plan.actions.length === 0) {
       this.notifier.notify(driftEvent(plan.cluster, this.ledger.state.applied, plan.drift.entries, this.deps.clock.now()));
+    } else if (plan.drift.entries.length === 0) {
+      // "No drift" is never sent; it lets the same drift be announced again if it comes back.
+      this.notifier.notify(driftEvent(plan.cluster, this.ledger.state.applied, [], this.deps.clock.now()));
     }
   }
 

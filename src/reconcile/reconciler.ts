@@ -73,19 +73,22 @@ export class Reconciler {
   /** Whether this reconcile recorded an error; if not, an old one is cleared at the end. */
   private errorRecorded = false;
   private readonly notifier: Notifier;
+  /** Carries the cluster's name on every line once a commit has been loaded. */
+  private log: Logger;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.current = { source: deps.source.describe(), branch: deps.branch, phase: 'starting', quarantined: [], nodes: [], conflicts: [], services: [] };
     this.notifier = deps.notifier ?? noNotifier;
+    this.log = deps.log;
     this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot);
   }
 
   async init(): Promise<void> {
     const { state, warning } = await this.deps.store.load();
-    if (warning) this.deps.log.warn(warning);
+    if (warning) this.log.warn(warning);
     this.ledger = new CommitLedger(state, () => this.deps.clock.now());
     const interrupted = this.ledger.markInterrupted();
-    if (interrupted) this.deps.log.warn({ commit: interrupted }, 'the previous run stopped during a rollout; applying it again');
+    if (interrupted) this.log.warn({ commit: interrupted }, 'the previous run stopped during a rollout; applying it again');
     this.syncStatusFromState();
   }
 
@@ -137,7 +140,7 @@ export class Reconciler {
 
   /** Steps 5-6: execute, then let concludeRollout decide what the outcome means for the commit. */
   private async rollOut(target: Target, plan: Plan, signal: AbortSignal): Promise<ReconcileResult> {
-    this.deps.log.info({ commit: target.revision, mode: target.mode, ...plan.summary }, `applying ${plan.actions.length} action(s)`);
+    this.log.info({ commit: target.revision, mode: target.mode, ...plan.summary }, `applying ${plan.actions.length} action(s)`);
     if (target.mode === 'sync') {
       this.ledger.begin(target.revision, countChanges(plan));
       await this.deps.store.save(this.ledger.state);
@@ -149,7 +152,7 @@ export class Reconciler {
     } catch (err) {
       if (watch?.superseded()) {
         this.ledger.finish(target.revision, 'superseded', `newer commit ${watch.superseded()} arrived during the rollout`);
-        this.deps.log.info({ commit: target.revision, newer: watch.superseded() }, 'rollout superseded by a newer commit; rolling forward');
+        this.log.info({ commit: target.revision, newer: watch.superseded() }, 'rollout superseded by a newer commit; rolling forward');
         this.deps.requestFollowUp?.('superseded');
         return 'superseded';
       }
@@ -174,7 +177,7 @@ export class Reconciler {
       verify: (d, o) => (this.deps.healthGate ? verifyReplicas(d, o, (n) => this.deps.pool.get(n), this.deps.clock, signal) : Promise.resolve([])),
       notifier: this.notifier,
       metrics: this.deps.metrics,
-      log: this.deps.log,
+      log: this.log,
       now: () => this.deps.clock.now(),
       setError: (e) => {
         this.current.lastError = e;
@@ -227,6 +230,7 @@ export class Reconciler {
       throw error;
     }
     this.lastValid = { revision, desired: loaded.state };
+    if (this.current.cluster !== loaded.state.cluster.name) this.log = this.deps.log.child({ cluster: loaded.state.cluster.name });
     this.current.cluster = loaded.state.cluster.name;
     // Notifications follow the commit being converged to (idempotent when unchanged).
     if (isConfigurableNotifier(this.notifier)) this.notifier.configure(loaded.state.cluster.notifications);
@@ -244,7 +248,7 @@ export class Reconciler {
     for (const n of fresh.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const n of fresh.nodes) {
       if (!n.up && this.nodeWasUp.get(n.name) !== false) this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
-      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.deps.log.warn({ node: n.name, error: n.error }, 'node is down');
+      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.log.warn({ node: n.name, error: n.error }, 'node is down');
       this.nodeWasUp.set(n.name, n.up);
     }
     return observed;
@@ -278,7 +282,7 @@ export class Reconciler {
     if (!recovered) return false;
     this.ledger.state.lastGood = { revision: recovered, at: new Date(this.deps.clock.now()).toISOString() };
     this.ledger.state.applied ??= recovered;
-    this.deps.log.warn({ commit: recovered }, 'no record of a good commit: recovered it from container labels');
+    this.log.warn({ commit: recovered }, 'no record of a good commit: recovered it from container labels');
     return true;
   }
 
@@ -300,8 +304,8 @@ export class Reconciler {
 
   private onEvent(event: ExecutorEvent): void {
     const fields = { stack: event.stack, service: event.service, node: event.node, container: event.container };
-    if (event.phase === 'failed') this.deps.log.warn(fields, event.message);
-    else this.deps.log.info(fields, event.message);
+    if (event.phase === 'failed') this.log.warn(fields, event.message);
+    else this.log.info(fields, event.message);
     this.deps.onEvent?.(event);
   }
 
@@ -310,7 +314,7 @@ export class Reconciler {
     if (err instanceof ValidationError) error.problems = err.problems;
     this.current.lastError = error;
     this.errorRecorded = true;
-    this.deps.log.error({ code: error.code, commit: revision }, error.message);
+    this.log.error({ code: error.code, commit: revision }, error.message);
   }
 
   private syncStatusFromState(): void {

@@ -7,7 +7,6 @@ import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
 import { DockerodeNode } from '../docker/dockerode-node.js';
-import { parseEndpoint } from '../docker/endpoint.js';
 import { plan as makePlan } from '../reconcile/planner.js';
 import { renderPlanText } from '../reconcile/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
@@ -72,7 +71,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
 }
 
 async function observeFleet(desired: DesiredState): Promise<ObservedState> {
-  const pool = new NodePool((spec) => new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, spec.tls ? { tls: spec.tls } : {})));
+  const pool = new NodePool((spec) => DockerodeNode.fromSpec(spec));
   pool.sync(desired.cluster.nodes);
   return pool.observe();
 }

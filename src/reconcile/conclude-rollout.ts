@@ -20,6 +20,8 @@ export interface RolloutContext {
   plan: Plan;
   /** Replaced by a failed verdict when replicas turn out unhealthy after the rollout. */
   execution: ExecutionResult;
+  /** The fleet as observed for the plan, when nothing was executed since. */
+  unchanged?: ObservedState;
   ledger: CommitLedger;
   desired: DesiredStateCache;
   observe(): Promise<ObservedState>;
@@ -38,7 +40,7 @@ export interface RolloutContext {
 export async function concludeRollout(ctx: RolloutContext): Promise<ReconcileResult> {
   const { target } = ctx;
   const cluster = target.desired.cluster.name;
-  const after = await ctx.observe();
+  const after = ctx.unchanged ?? (await ctx.observe());
   const check = ctx.planFor({ ...target, mode: 'resync' }, after);
   ctx.settle(check, after);
   if (target.mode === 'sync' && ctx.execution.outcome === 'converged') {

@@ -189,7 +189,7 @@ export class ContainerSteps {
 }
 
 function containerOf(action: ContainerAction): string {
-  return action.type === 'create' || action.type === 'replace' ? action.container.name : action.container.name;
+  return action.container.name;
 }
 
 function graceSeconds(spec: ServiceSpec | undefined): number | undefined {

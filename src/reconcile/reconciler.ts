@@ -122,7 +122,7 @@ export class Reconciler {
       const plan = this.planFor(target, observed, paused);
       if (plan.actions.length === 0 && target.mode === 'sync' && !paused) {
         // Nothing to change for a new commit, yet it is good only once its replicas are healthy.
-        result = await this.conclude(target, plan, { outcome: 'converged', failures: [], touched: [], executed: 0, wantsRevert: false }, run.signal);
+        result = await this.conclude(target, plan, { outcome: 'converged', failures: [], touched: [], executed: 0, wantsRevert: false }, run.signal, observed);
       } else if (plan.actions.length === 0) {
         this.settle(plan, observed);
         result = paused ? 'paused' : 'unchanged';
@@ -163,11 +163,13 @@ export class Reconciler {
     return this.conclude(target, plan, execution, signal);
   }
 
-  private async conclude(target: Target, plan: Plan, execution: ExecutionResult, signal: AbortSignal): Promise<ReconcileResult> {
+  /** `unchanged`: the observation the plan came from, when nothing ran since (saves a list call per node). */
+  private async conclude(target: Target, plan: Plan, execution: ExecutionResult, signal: AbortSignal, unchanged?: ObservedState): Promise<ReconcileResult> {
     const context: RolloutContext = {
       target,
       plan,
       execution,
+      ...(unchanged ? { unchanged } : {}),
       ledger: this.ledger,
       desired: this.desiredCache,
       observe: () => this.observe(),
@@ -247,8 +249,10 @@ export class Reconciler {
     this.current.nodes = fresh.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
     for (const n of fresh.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const n of fresh.nodes) {
-      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
-      if (!n.up && this.nodeWasUp.get(n.name) !== false) this.log.warn({ node: n.name, error: n.error }, 'node is down');
+      if (!n.up && this.nodeWasUp.get(n.name) !== false) {
+        this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
+        this.log.warn({ node: n.name, error: n.error }, 'node is down');
+      }
       this.nodeWasUp.set(n.name, n.up);
     }
     return observed;

@@ -10,24 +10,40 @@ export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStat
   for (const node of observed.nodes) {
     for (const c of node.containers) {
       if (c.labels[LABEL.managed] !== 'true' || c.labels[LABEL.cluster] !== plan.cluster) continue;
-      const key = `${c.labels[LABEL.stack]}/${c.labels[LABEL.service]}`;
-      const list = replicas.get(key) ?? [];
-      list.push({ slot: c.labels[LABEL.slot] ?? '?', node: node.name, container: c.name, state: c.state, ...(c.health ? { health: c.health } : {}) });
-      replicas.set(key, list);
+      push(replicas, serviceKey(c.labels[LABEL.stack], c.labels[LABEL.service]), { slot: c.labels[LABEL.slot] ?? '?', node: node.name, container: c.name, state: c.state, ...(c.health ? { health: c.health } : {}) });
     }
   }
+  // Indexed once: a fleet deployed from nothing has a drift entry per replica.
+  const drift = new Map<string, ServiceStatus['drift']>();
+  for (const d of plan.drift.entries) push(drift, serviceKey(d.stack, d.service), { node: d.node, kind: d.kind, count: d.count, containers: d.containers });
+  const unplaceable = new Map<string, ServiceStatus['unplaceable']>();
+  for (const u of plan.unplaceable) push(unplaceable, serviceKey(u.stack, u.service), { slot: u.slot, reason: u.reason });
   return plan.services.map((s) => {
-    const key = `${s.stack}/${s.service}`;
+    const key = serviceKey(s.stack, s.service);
     return {
       stack: s.stack,
       service: s.service,
       inSync: s.inSync,
       desiredReplicas: s.desired,
-      replicas: (replicas.get(key) ?? []).sort((a, b) => a.slot.localeCompare(b.slot, 'en', { numeric: true })),
-      drift: plan.drift.entries.filter((d) => d.stack === s.stack && d.service === s.service).map((d) => ({ node: d.node, kind: d.kind, count: d.count, containers: d.containers })),
-      unplaceable: plan.unplaceable.filter((u) => u.stack === s.stack && u.service === s.service).map((u) => ({ slot: u.slot, reason: u.reason })),
+      replicas: (replicas.get(key) ?? []).sort((a, b) => SLOT_ORDER.compare(a.slot, b.slot)),
+      drift: drift.get(key) ?? [],
+      unplaceable: unplaceable.get(key) ?? [],
     };
   });
+}
+
+// One collator for every comparison: `localeCompare` with options builds one per call,
+// which was half the CPU of a steady-state reconcile at 1,000 services.
+const SLOT_ORDER = new Intl.Collator('en', { numeric: true });
+
+function serviceKey(stack: string | undefined, service: string | undefined): string {
+  return `${stack}/${service}`;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export function conflictsStatus(plan: Plan): DaemonStatus['conflicts'] {

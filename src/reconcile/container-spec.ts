@@ -33,7 +33,9 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   const primary = networks[0];
   const body: ContainerCreateBody = {
     Image: service.image,
-    Env: Object.entries(service.environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`),
+    // Code-point order, not localeCompare: the order is hashed, and must not depend on the
+    // machine's locale or ICU version (a different order would replace every replica).
+    Env: Object.entries(service.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`),
     Labels: {
       ...service.deploy.labels,
       ...service.labels,

@@ -1,30 +1,21 @@
-// The real DockerNode: one Docker Engine API request per method, over dockerode's modem.
-// Requests go through `modem.dial` rather than dockerode's per-object helpers because the
-// helpers differ in what they honour: several ignore an abort signal (so a hung daemon
-// hangs the reconcile), and POST helpers also copy the whole body into the query string
-// (container Env, secrets included, would end up in URLs and daemon debug logs).
-import Dockerode from 'dockerode';
-import type DockerModem from 'docker-modem';
+// The real DockerNode: one Docker Engine API request per method, through an EngineTransport
+// (node:http for unix:// and tcp://, dockerode's modem loaded on demand for ssh://). Each
+// request is written out here rather than left to dockerode's per-object helpers because the
+// helpers differ in what they honour: several ignore an abort signal (so a hung daemon hangs
+// the reconcile), and POST helpers also copy the whole body into the query string (container
+// Env, secrets included, would end up in URLs and daemon debug logs).
 import type { TlsFiles } from '../manifests/model.js';
 import { newCallCounts, type CallCounts, type DockerNodeMethod } from './calls.js';
 import { parseEndpoint, type EndpointOptions, type NodeConnection } from './endpoint.js';
+import type { EngineRequest, EngineTransport, Query } from './engine-transport.js';
 import {
   ContainerNotFoundError, ImageNotFoundError, ImagePullError, NodeUnreachableError, toDockerError, type DockerNodeError, type DockerOperation,
 } from './errors.js';
+import { HttpTransport } from './http-transport.js';
+import { ModemTransport } from './modem-transport.js';
 import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
 import { followPull } from './pull-progress.js';
 import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
-
-type Query = Record<string, string | number | boolean>;
-
-interface Request {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  query?: Query;
-  body?: unknown;
-  /** Statuses that count as success; anything else becomes an error with Docker's message. */
-  ok: number[];
-}
 
 /** Stop waits for the container's grace period; without one given, allow Docker's own up to this. */
 const STOP_GRACE_ALLOWANCE_S = 300;
@@ -32,13 +23,13 @@ const STOP_GRACE_ALLOWANCE_S = 300;
 export class DockerodeNode implements DockerNode {
   /** API calls made, per method; each method makes exactly one request. */
   readonly calls: CallCounts = newCallCounts();
-  readonly docker: Dockerode;
+  private readonly transport: EngineTransport;
 
   constructor(
     readonly name: string,
     readonly connection: NodeConnection,
   ) {
-    this.docker = new Dockerode(connection.docker);
+    this.transport = connection.kind === 'ssh' ? new ModemTransport(connection.docker) : new HttpTransport(connection);
   }
 
   /** From a node of cluster.yaml. Throws EndpointError on an unusable endpoint or TLS file. */
@@ -80,7 +71,7 @@ export class DockerodeNode implements DockerNode {
     const timedOut = (): ImagePullError => new ImagePullError(this.name, ref, `the pull did not finish within ${seconds(timeoutMs)}`);
     try {
       // No X-Registry-Auth header: anonymous pulls only, for now.
-      const stream = (await this.dial({ method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200] }, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      const stream = (await this.transport.request({ method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200] }, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
       // The abort signal stops covering a streamed response once its headers have arrived.
       const onAbort = (): void => stream.destroy();
       controller.signal.addEventListener('abort', onAbort, { once: true });
@@ -170,12 +161,12 @@ export class DockerodeNode implements DockerNode {
   }
 
   /** One counted, time-bounded request whose failures come back as typed errors. */
-  private async call(method: DockerNodeMethod, operation: DockerOperation, subject: string | undefined, request: Request, timeoutMs = this.connection.timeoutMs): Promise<unknown> {
+  private async call(method: DockerNodeMethod, operation: DockerOperation, subject: string | undefined, request: EngineRequest, timeoutMs = this.connection.timeoutMs): Promise<unknown> {
     this.calls[method]++;
     const signal = AbortSignal.timeout(timeoutMs);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dial(request, signal, false);
+        return await this.transport.request(request, signal, false);
       } catch (err) {
         if (signal.aborted) {
           throw new NodeUnreachableError(this.name, operation, `the Docker API did not answer within ${seconds(timeoutMs)}`, { cause: err, endpoint: this.connection.endpoint });
@@ -196,25 +187,6 @@ export class DockerodeNode implements DockerNode {
       return new NodeUnreachableError(this.name, operation, `its ssh host key was refused: ${refused}`, { cause: err, endpoint: this.connection.endpoint });
     }
     return toDockerError(this.name, operation, err, { subject, endpoint: this.connection.endpoint });
-  }
-
-  private dial(request: Request, signal: AbortSignal, isStream: boolean): Promise<unknown> {
-    const query = request.query !== undefined && Object.keys(request.query).length > 0 ? request.query : undefined;
-    const statusCodes: Record<number, true> = Object.fromEntries(request.ok.map((s) => [s, true]));
-    const options: DockerModem.DialOptions = {
-      // docker-modem appends the query only to a path ending in "?" (and chops that "?" off
-      // when there is no query), and sends `_body`, or the whole options object, as the body
-      // of a POST; `{}` as body means none (Docker refuses a body on /start).
-      path: query ? `${request.path}?` : request.path,
-      method: request.method,
-      statusCodes,
-      abortSignal: signal,
-      isStream,
-      options: { ...(query ? { _query: query } : {}), _body: request.body ?? {} },
-    };
-    return new Promise((resolve, reject) => {
-      this.docker.modem.dial(options, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)));
-    });
   }
 }
 

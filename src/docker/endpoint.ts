@@ -1,7 +1,9 @@
-// Turns a node's `endpoint` (+ optional TLS files) from cluster.yaml into dockerode options.
-// Every key is set explicitly, even to undefined: docker-modem merges DOCKER_HOST,
-// DOCKER_CERT_PATH and DOCKER_CLIENT_TIMEOUT from the environment under whatever it is
-// given, and a DOCKER_HOST=tcp://... there would otherwise silently redirect a unix:// node.
+// Turns a node's `endpoint` (+ optional TLS files) from cluster.yaml into connection options,
+// in dockerode's shape: node:http reads the socket path, host, port and TLS material from them
+// and ssh:// nodes hand them to dockerode as they are. Every key is set explicitly, even to
+// undefined: docker-modem merges DOCKER_HOST, DOCKER_CERT_PATH and DOCKER_CLIENT_TIMEOUT from
+// the environment under whatever it is given, and a DOCKER_HOST=tcp://... there would
+// otherwise silently redirect the node.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';

@@ -126,7 +126,7 @@ const UNREACHABLE_ERRNO: Record<string, string> = {
   UND_ERR_SOCKET: 'the connection was closed',
 };
 
-/** The shape docker-modem gives its errors; everything optional because `err` is unknown. */
+/** The shape docker-modem gives its errors, which http-transport.ts copies; everything optional because `err` is unknown. */
 interface ModemErrorShape {
   code?: unknown;
   name?: unknown;
@@ -162,7 +162,7 @@ export interface ErrorContext {
   endpoint?: string;
 }
 
-/** Classifies a dockerode / docker-modem / socket error into one of the typed errors above. */
+/** Classifies a transport (node:http or docker-modem) or socket error into one of the typed errors above. */
 export function toDockerError(node: string, operation: DockerOperation, err: unknown, context: ErrorContext = {}): DockerNodeError {
   if (err instanceof DockerNodeError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as ModemErrorShape;

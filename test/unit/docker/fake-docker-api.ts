@@ -1,21 +1,32 @@
-// A scripted Docker Engine API on a unix socket, for testing DockerodeNode's requests and
-// error handling without a daemon. Each route answers with a status and a JSON body, a raw
-// stream, or never (to test timeouts). Every request is recorded with its body.
+// A scripted Docker Engine API on a unix socket (or tcp, plain or TLS), for testing
+// DockerodeNode's requests and error handling without a daemon. Each route answers with a status
+// and a JSON or text body, a raw stream, or never (to test timeouts). Every request is
+// recorded with its raw URL, its body and the connection it came on (to see keep-alive reuse).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RecordedRequest {
   method: string;
+  /** As sent, query string included. */
+  url: string;
   path: string;
   query: URLSearchParams;
   body: string;
   contentType: string | undefined;
+  /** Which connection the request came on, numbered from 1 in order of arrival. */
+  connection: number;
+  /** TLS only: the CN of the client certificate, if one was presented. */
+  clientCertCn?: string;
 }
 
 export type Reply =
   | { status: number; json?: unknown }
+  | { status: number; text: string }
   | { status: number; lines: string[] }
   | { hang: true }
   | { drop: true }
@@ -24,26 +35,39 @@ export type Reply =
 export type Route = (req: RecordedRequest) => Reply | undefined;
 
 export interface FakeDockerApi {
+  /** Unix only; '' when listening on tcp. */
   socketPath: string;
   endpoint: string;
   requests: RecordedRequest[];
+  /** Connections open right now. */
+  openConnections(): number;
   /** Routes are tried newest first; the first that returns a reply answers. */
   on(method: string, path: string | RegExp, reply: Reply | ((req: RecordedRequest) => Reply)): void;
   close(): Promise<void>;
 }
 
-export async function startFakeDockerApi(): Promise<FakeDockerApi> {
+/** Where to listen: a unix socket (default), plain tcp, or TLS on tcp with a required client certificate. */
+export type Listen = { on: 'unix' } | { on: 'tcp' } | { on: 'tls'; key: Buffer; cert: Buffer; ca: Buffer };
+
+export async function startFakeDockerApi(listen: Listen = { on: 'unix' }): Promise<FakeDockerApi> {
   const dir = mkdtempSync(join(tmpdir(), 'fake-docker-'));
-  const socketPath = join(dir, 'docker.sock');
   const requests: RecordedRequest[] = [];
   const routes: Route[] = [];
   const open = new Set<ServerResponse>();
+  const connectionIds = new WeakMap<Socket, number>();
+  const sockets = new Set<Socket>();
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url ?? '/', 'http://docker');
     // Strip an API version prefix like /v1.41.
     const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, contentType: req.headers['content-type'] };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET', url: req.url ?? '', path, query: url.searchParams, body, contentType: req.headers['content-type'], connection: connectionIds.get(req.socket) ?? 0,
+    };
+    if (req.socket instanceof TLSSocket) {
+      const cn = req.socket.getPeerCertificate().subject?.CN;
+      if (typeof cn === 'string') recorded.clientCertCn = cn;
+    }
     requests.push(recorded);
     const reply = routes.map((r) => r(recorded)).find((r) => r !== undefined) ?? { status: 404, json: { message: `page not found: ${path}` } };
     if ('drop' in reply) {
@@ -58,6 +82,11 @@ export async function startFakeDockerApi(): Promise<FakeDockerApi> {
       open.add(res);
       res.writeHead(reply.status, { 'Content-Type': 'application/json' });
       res.write('[');
+      return;
+    }
+    if ('text' in reply) {
+      res.writeHead(reply.status, { 'Content-Type': 'text/plain' });
+      res.end(reply.text);
       return;
     }
     if ('lines' in reply) {
@@ -75,17 +104,31 @@ export async function startFakeDockerApi(): Promise<FakeDockerApi> {
     res.end(JSON.stringify(reply.json));
   };
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  };
+  const server: Server = listen.on === 'tls'
+    ? createTlsServer({ key: listen.key, cert: listen.cert, ca: listen.ca, requestCert: true, rejectUnauthorized: true }, onRequest)
+    : createServer(onRequest);
+  // TLS servers hand requests a TLSSocket; 'connection' would see the raw socket underneath.
+  let connections = 0;
+  server.on(listen.on === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
+    connectionIds.set(socket, ++connections);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  const socketPath = listen.on === 'unix' ? join(dir, 'docker.sock') : '';
+  if (listen.on === 'unix') await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  else await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = listen.on === 'unix' ? `unix://${socketPath}` : `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     socketPath,
-    endpoint: `unix://${socketPath}`,
+    endpoint,
     requests,
+    openConnections: () => sockets.size,
     on(method, path, reply) {
       routes.unshift((req) => {
         if (req.method !== method) return undefined;

@@ -25,7 +25,7 @@ import { silentLogger } from '../src/log.js';
 import { loadDesiredState } from '../src/manifests/load.js';
 import { plan } from '../src/reconcile/planner.js';
 import type { CreateAction, EnsureNetworkAction } from '../src/reconcile/actions.js';
-import { DockerodeNode } from '../src/docker/dockerode-node.js';
+import { EngineNode } from '../src/docker/engine-node.js';
 import type { ContainerCreateBody, ObservedNode } from '../src/docker/types.js';
 import { openGitSource } from '../src/sync/git-source.js';
 import { startFleet, type Fleet, type FleetNode } from '../test/support/fleet.js';
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const source = openGitSource({ repo: repo.url, branch: 'main', stateDir: scratch });
     const loaded = await loadDesiredState(await source.reader((await source.fetch()).revision));
     if (!loaded.state) throw new Error(`bench config invalid: ${JSON.stringify(loaded.problems)}`);
-    const observed: ObservedNode[] = await Promise.all(fleet.nodes.map(async (n) => ({ name: n.name, up: true, facts: await DockerodeNode.fromSpec({ name: n.name, endpoint: n.endpoint }).info(), containers: [] })));
+    const observed: ObservedNode[] = await Promise.all(fleet.nodes.map(async (n) => ({ name: n.name, up: true, facts: await EngineNode.fromSpec({ name: n.name, endpoint: n.endpoint }).info(), containers: [] })));
     const p = plan(loaded.state, { nodes: observed }, { selfHeal: true, prune: true, commit: 'baseline', mode: 'sync' });
     const work: NodeWork[] = fleet.nodes.map((node) => ({
       node,

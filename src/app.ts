@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { Logger } from './log.js';
 import { FlotillaMetrics } from './metrics.js';
-import { DockerodeNode } from './docker/dockerode-node.js';
+import { EngineNode } from './docker/engine-node.js';
 import { NodePool, type NodeFactory } from './docker/node-pool.js';
 import { openGitSource, type GitSource } from './sync/git-source.js';
 import { StateStore } from './state.js';
@@ -59,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // TLS files named in cluster.yaml are paths on the daemon's machine, relative to where it runs.
   const baseDir = resolve('.');
-  const nodeFactory: NodeFactory = (spec) => DockerodeNode.fromSpec(spec, { baseDir });
+  const nodeFactory: NodeFactory = (spec) => EngineNode.fromSpec(spec, { baseDir });
   const pool = new NodePool(nodeFactory, () => (options.clock ?? systemClock).now());
   const metrics = new FlotillaMetrics(options.defaultMetrics);
   const store = new StateStore(options.stateDir);

@@ -6,7 +6,7 @@
 import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
-import { DockerodeNode } from '../docker/dockerode-node.js';
+import { EngineNode } from '../docker/engine-node.js';
 import { plan as makePlan } from '../reconcile/planner.js';
 import { renderPlanText } from '../reconcile/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
@@ -71,7 +71,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
 }
 
 async function observeFleet(desired: DesiredState): Promise<ObservedState> {
-  const pool = new NodePool((spec) => DockerodeNode.fromSpec(spec));
+  const pool = new NodePool((spec) => EngineNode.fromSpec(spec));
   pool.sync(desired.cluster.nodes);
   return pool.observe();
 }

@@ -1,11 +1,11 @@
-// DockerodeNode against real Docker 20.10 daemons (the fleet harness): every method, the
+// EngineNode against real Docker 20.10 daemons (the fleet harness): every method, the
 // idempotent repeats, and each typed error as the daemon really produces it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
-import { DockerodeNode } from '../../src/docker/dockerode-node.js';
+import { EngineNode } from '../../src/docker/engine-node.js';
 import { ContainerConflictError, DockerApiError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError } from '../../src/docker/errors.js';
 import type { ContainerCreateBody } from '../../src/docker/types.js';
 import { startFleet, type FleetNode } from '../support/fleet.js';
@@ -32,7 +32,7 @@ function webBody(hostPort: number, labels: Record<string, string> = {}, network 
   };
 }
 
-test('DockerodeNode against a fleet of real Docker nodes', async (t) => {
+test('EngineNode against a fleet of real Docker nodes', async (t) => {
   if (!requireDocker(t)) return;
   let since = performance.now();
   const fleet = await startFleet({ nodes: 3, name: 'docker-node' });
@@ -43,9 +43,9 @@ test('DockerodeNode against a fleet of real Docker nodes', async (t) => {
     t.diagnostic(`images loaded in ${seconds(since)}`);
     const [a, b, c] = fleet.nodes as [FleetNode, FleetNode, FleetNode];
     const opts = { timeoutMs: 10_000, pullTimeoutMs: 20_000 };
-    const overUnix = fleet.nodes.map((n) => DockerodeNode.fromSpec({ name: n.name, endpoint: n.endpoint }, opts));
-    const nodeA = overUnix[0] as DockerodeNode;
-    const nodeBTcp = DockerodeNode.fromSpec({ name: b.name, endpoint: b.tcpEndpoint }, opts);
+    const overUnix = fleet.nodes.map((n) => EngineNode.fromSpec({ name: n.name, endpoint: n.endpoint }, opts));
+    const nodeA = overUnix[0] as EngineNode;
+    const nodeBTcp = EngineNode.fromSpec({ name: b.name, endpoint: b.tcpEndpoint }, opts);
     const rawA = new Docker({ socketPath: a.socketPath });
 
     await t.test('ping, info and list on every node, over unix and tcp', async () => {
@@ -187,7 +187,7 @@ test('DockerodeNode against a fleet of real Docker nodes', async (t) => {
       await new Promise<void>((resolve) => silent.listen(0, fleet.gateway, resolve));
       const port = (silent.address() as AddressInfo).port;
       try {
-        const impatient = DockerodeNode.fromSpec({ name: a.name, endpoint: a.endpoint }, { pullTimeoutMs: 3000 });
+        const impatient = EngineNode.fromSpec({ name: a.name, endpoint: a.endpoint }, { pullTimeoutMs: 3000 });
         const started = performance.now();
         const err = await impatient.pullImage(`${fleet.gateway}:${port}/flotilla/silent:1`).catch((e: unknown) => e);
         const took = performance.now() - started;
@@ -203,8 +203,8 @@ test('DockerodeNode against a fleet of real Docker nodes', async (t) => {
     });
 
     await t.test('a stopped daemon is NodeUnreachableError within seconds, over tcp and unix', async () => {
-      const nodeC = overUnix[2] as DockerodeNode;
-      const nodeCTcp = DockerodeNode.fromSpec({ name: c.name, endpoint: c.tcpEndpoint }, opts);
+      const nodeC = overUnix[2] as EngineNode;
+      const nodeCTcp = EngineNode.fromSpec({ name: c.name, endpoint: c.tcpEndpoint }, opts);
       await nodeC.ping();
       await nodeCTcp.ping(); // keep-alive sockets now exist to the daemon that is about to die
       await fleet.stopNode(c.name);

@@ -6,7 +6,7 @@
 // come out untouched: a review never deploys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerodeNode } from '../../src/docker/dockerode-node.js';
+import { EngineNode } from '../../src/docker/engine-node.js';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { GitHubApi } from '../../src/notify/github.js';
@@ -101,7 +101,7 @@ test('pull-request reviews from GitHub, GitLab and Gitea against a real fleet', 
 
     const reviewer = new PullRequestReviewer({
       source: flotilla.app.source,
-      nodeFactory: (spec) => DockerodeNode.fromSpec(spec),
+      nodeFactory: (spec) => EngineNode.fromSpec(spec),
       posters: {
         github: new GitHubApi({ token: FORGE_TOKEN }),
         gitea: new GitHubApi({ apiUrl: 'https://gitea.example.com/api/v1', token: FORGE_TOKEN }),

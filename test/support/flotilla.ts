@@ -1,5 +1,5 @@
 // Flotilla as users run it, for integration tests: in process through the composition root
-// (`buildApp`, a real GitSource on the test Git server and real DockerodeNodes), or as the
+// (`buildApp`, a real GitSource on the test Git server and real EngineNodes), or as the
 // `flotilla run` daemon in a child process, watched through its HTTP API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
 import { silentLogger } from '../../src/log.js';
-import type { DockerodeNode } from '../../src/docker/dockerode-node.js';
+import type { EngineNode } from '../../src/docker/engine-node.js';
 import type { ReconcileResult } from '../../src/reconcile/reconciler.js';
 import type { DaemonStatus } from '../../src/reconcile/status.js';
 import { packageRoot } from '../../src/package-root.js';
@@ -28,7 +28,7 @@ export interface InProcessFlotilla {
   reconcile(reason?: string): Promise<ReconcileResult>;
   status(): DaemonStatus;
   /** The real node client the reconciler uses for a node (for its call counters). */
-  node(name: string): DockerodeNode;
+  node(name: string): EngineNode;
   close(): void;
 }
 
@@ -50,7 +50,7 @@ export async function startInProcess(o: InProcessOptions): Promise<InProcessFlot
     stateDir,
     reconcile: (reason = 'test') => app.reconciler.reconcile({ reasons: [reason], signal: AbortSignal.timeout(120_000) }),
     status: () => app.reconciler.status(),
-    node: (name) => app.pool.get(name) as DockerodeNode,
+    node: (name) => app.pool.get(name) as EngineNode,
     close: () => rmSync(stateDir, { recursive: true, force: true }),
   };
 }

@@ -1,5 +1,5 @@
 // A scripted Docker Engine API on a unix socket (or tcp, plain or TLS), for testing
-// DockerodeNode's requests and error handling without a daemon. Each route answers with a status
+// EngineNode's requests and error handling without a daemon. Each route answers with a status
 // and a JSON or text body, a raw stream, or never (to test timeouts). Every request is
 // recorded with its raw URL, its body and the connection it came on (to see keep-alive reuse).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -4,7 +4,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DockerodeNode } from '../../../src/docker/dockerode-node.js';
+import { EngineNode } from '../../../src/docker/engine-node.js';
 import { ContainerNotFoundError, DockerApiError, DockerNodeError, NodeUnreachableError } from '../../../src/docker/errors.js';
 import type { ContainerCreateBody } from '../../../src/docker/types.js';
 import { startFakeDockerApi, type FakeDockerApi } from './fake-docker-api.js';
@@ -27,7 +27,7 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 
 describe('requests over a unix socket', () => {
   let api: FakeDockerApi;
-  let node: DockerodeNode;
+  let node: EngineNode;
   before(async () => {
     api = await startFakeDockerApi();
   });
@@ -36,7 +36,7 @@ describe('requests over a unix socket', () => {
   });
   beforeEach(() => {
     api.requests.length = 0;
-    node = DockerodeNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500 });
+    node = EngineNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500 });
   });
 
   it('puts a request body only in the body, as JSON, and never in the URL', async () => {
@@ -149,7 +149,7 @@ describe('aborting a request', () => {
   it('a call past its timeout gives up and closes its connection, waiting for headers or for the body', async () => {
     api.on('GET', '/info', { hang: true });
     api.on('GET', '/containers/json', { status: 200, stallBody: true });
-    const node = DockerodeNode.fromSpec({ name: 'node-h', endpoint: api.endpoint }, { timeoutMs: 300 });
+    const node = EngineNode.fromSpec({ name: 'node-h', endpoint: api.endpoint }, { timeoutMs: 300 });
     for (const call of [() => node.info(), () => node.listContainers()]) {
       const started = Date.now();
       const err = await call().catch((e: unknown) => e);
@@ -168,7 +168,7 @@ describe('tcp:// endpoints', () => {
     const api = await startFakeDockerApi({ on: 'tcp' });
     try {
       api.on('GET', '/info', { status: 200, json: { NCPU: 2, MemTotal: 1e9, ServerVersion: '24.0.0' } });
-      const node = DockerodeNode.fromSpec({ name: 'node-t', endpoint: api.endpoint });
+      const node = EngineNode.fromSpec({ name: 'node-t', endpoint: api.endpoint });
       assert.deepEqual(await node.info(), { cpus: 2, memoryBytes: 1e9, serverVersion: '24.0.0' });
     } finally {
       await api.close();
@@ -194,7 +194,7 @@ describe('tcp:// endpoints', () => {
     });
 
     it('verifies the daemon with tls.ca and presents tls.cert/tls.key (relative to the repo)', async () => {
-      const node = DockerodeNode.fromSpec(
+      const node = EngineNode.fromSpec(
         { name: 'node-tls', endpoint: api.endpoint, tls: { ca: 'ca.pem', cert: 'client.pem', key: 'client.key' } },
         { baseDir: certs.dir },
       );
@@ -211,7 +211,7 @@ describe('tcp:// endpoints', () => {
     });
 
     it('refuses a daemon whose certificate tls.ca did not sign, before sending anything', async () => {
-      const node = DockerodeNode.fromSpec({ name: 'node-tls', endpoint: api.endpoint, tls: { ca: certs.files.otherCa, cert: certs.files.cert, key: certs.files.key } });
+      const node = EngineNode.fromSpec({ name: 'node-tls', endpoint: api.endpoint, tls: { ca: certs.files.otherCa, cert: certs.files.cert, key: certs.files.key } });
       const err = await node.ping().catch((e: unknown) => e);
       assert.ok(err instanceof DockerNodeError, String(err));
       assert.match(err.message, /certificate/i);
@@ -219,7 +219,7 @@ describe('tcp:// endpoints', () => {
     });
 
     it('without a client certificate the daemon refuses the connection', async () => {
-      const node = DockerodeNode.fromSpec({ name: 'node-tls', endpoint: api.endpoint, tls: { ca: certs.files.ca } });
+      const node = EngineNode.fromSpec({ name: 'node-tls', endpoint: api.endpoint, tls: { ca: certs.files.ca } });
       await assert.rejects(node.ping(), DockerNodeError);
       assert.equal(api.requests.length, 0);
     });

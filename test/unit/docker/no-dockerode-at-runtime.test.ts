@@ -14,15 +14,15 @@ const run = promisify(execFile);
 
 function childScript(endpoint: string): string {
   const app = new URL('../../../src/app.js', import.meta.url).href;
-  const engineNode = new URL('../../../src/docker/dockerode-node.js', import.meta.url).href;
+  const engineNode = new URL('../../../src/docker/engine-node.js', import.meta.url).href;
   return `
     import { createRequire } from 'node:module';
     const heavy = () => Object.keys(createRequire(import.meta.url).cache)
       .filter((p) => /[\\\\/]node_modules[\\\\/](dockerode|docker-modem|ssh2)[\\\\/]/.test(p))
       .map((p) => p.replace(/^.*[\\\\/]node_modules[\\\\/]/, '').split(/[\\\\/]/)[0]);
     await import(${JSON.stringify(app)});
-    const { DockerodeNode } = await import(${JSON.stringify(engineNode)});
-    const node = DockerodeNode.fromSpec({ name: 'node-a', endpoint: ${JSON.stringify(endpoint)} });
+    const { EngineNode } = await import(${JSON.stringify(engineNode)});
+    const node = EngineNode.fromSpec({ name: 'node-a', endpoint: ${JSON.stringify(endpoint)} });
     await node.ping();
     const containers = await node.listContainers();
     const afterRequests = [...new Set(heavy())];

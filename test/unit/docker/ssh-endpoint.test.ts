@@ -9,7 +9,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { DockerodeNode } from '../../../src/docker/dockerode-node.js';
+import { EngineNode } from '../../../src/docker/engine-node.js';
 import { NodeUnreachableError } from '../../../src/docker/errors.js';
 import { checkHostKey, parseKnownHosts } from '../../../src/docker/known-hosts.js';
 import { startFakeDockerApi, type FakeDockerApi } from './fake-docker-api.js';
@@ -63,10 +63,10 @@ describe('ssh:// endpoints', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function nodeWith(knownHosts: string): DockerodeNode {
+  function nodeWith(knownHosts: string): EngineNode {
     const file = join(dir, `known_hosts_${Math.random().toString(36).slice(2)}`);
     writeFileSync(file, knownHosts);
-    return DockerodeNode.fromSpec({ name: 'node-s', endpoint: `ssh://deploy@127.0.0.1:${port}` }, { sshKeyFile: keyFile, sshKnownHostsFile: file, env: {}, timeoutMs: 5000 });
+    return EngineNode.fromSpec({ name: 'node-s', endpoint: `ssh://deploy@127.0.0.1:${port}` }, { sshKeyFile: keyFile, sshKnownHostsFile: file, env: {}, timeoutMs: 5000 });
   }
 
   it('talks to Docker over ssh when the host key is known', async () => {
@@ -95,7 +95,7 @@ describe('ssh:// endpoints', () => {
     writeFileSync(strangerFile, stranger.private, { mode: 0o600 });
     const known = join(dir, 'known_hosts_ok');
     writeFileSync(known, `[127.0.0.1]:${port} ${hostKey.public.trim()}\n`);
-    const node = DockerodeNode.fromSpec({ name: 'node-s', endpoint: `ssh://deploy@127.0.0.1:${port}` }, { sshKeyFile: strangerFile, sshKnownHostsFile: known, env: {} });
+    const node = EngineNode.fromSpec({ name: 'node-s', endpoint: `ssh://deploy@127.0.0.1:${port}` }, { sshKeyFile: strangerFile, sshKnownHostsFile: known, env: {} });
     await assert.rejects(node.ping(), (e: unknown) => e instanceof NodeUnreachableError && /ssh authentication failed/.test(e.message));
   });
 });

@@ -20,7 +20,7 @@ import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreat
 /** Stop waits for the container's grace period; without one given, allow Docker's own up to this. */
 const STOP_GRACE_ALLOWANCE_S = 300;
 
-export class DockerodeNode implements DockerNode {
+export class EngineNode implements DockerNode {
   /** API calls made, per method; each method makes exactly one request. */
   readonly calls: CallCounts = newCallCounts();
   private readonly transport: EngineTransport;
@@ -33,8 +33,8 @@ export class DockerodeNode implements DockerNode {
   }
 
   /** From a node of cluster.yaml. Throws EndpointError on an unusable endpoint or TLS file. */
-  static fromSpec(spec: { name: string; endpoint: string; tls?: TlsFiles }, options: Omit<EndpointOptions, 'tls'> = {}): DockerodeNode {
-    return new DockerodeNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...options, tls: spec.tls }));
+  static fromSpec(spec: { name: string; endpoint: string; tls?: TlsFiles }, options: Omit<EndpointOptions, 'tls'> = {}): EngineNode {
+    return new EngineNode(spec.name, parseEndpoint(spec.name, spec.endpoint, { ...options, tls: spec.tls }));
   }
 
   async listContainers(): Promise<ObservedContainer[]> {

@@ -1,9 +1,9 @@
-// DockerodeNode against a scripted Engine API on a unix socket: the exact requests it makes
+// EngineNode against a scripted Engine API on a unix socket: the exact requests it makes
 // (one list call, no body in query strings, no body on /start) and how each Docker answer
 // becomes a typed error.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerodeNode } from '../../../src/docker/dockerode-node.js';
+import { EngineNode } from '../../../src/docker/engine-node.js';
 import {
   ContainerConflictError, ContainerNotFoundError, DockerApiError, ImageNotFoundError, ImagePullError, NodeUnreachableError, PortAllocatedError,
 } from '../../../src/docker/errors.js';
@@ -17,9 +17,9 @@ const BODY: ContainerCreateBody = {
   HostConfig: { RestartPolicy: { Name: 'unless-stopped' }, NetworkMode: 'bridge' },
 };
 
-describe('DockerodeNode against a scripted API', () => {
+describe('EngineNode against a scripted API', () => {
   let api: FakeDockerApi;
-  let node: DockerodeNode;
+  let node: EngineNode;
   before(async () => {
     api = await startFakeDockerApi();
   });
@@ -28,7 +28,7 @@ describe('DockerodeNode against a scripted API', () => {
   });
   beforeEach(() => {
     api.requests.length = 0;
-    node = DockerodeNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500, pullTimeoutMs: 500 });
+    node = EngineNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500, pullTimeoutMs: 500 });
   });
 
   it('lists every container with one GET /containers/json?all=1 and parses it', async () => {
@@ -232,9 +232,9 @@ describe('DockerodeNode against a scripted API', () => {
   });
 });
 
-describe('DockerodeNode without a daemon', () => {
+describe('EngineNode without a daemon', () => {
   it('a missing socket is NodeUnreachableError at once', async () => {
-    const node = DockerodeNode.fromSpec({ name: 'node-z', endpoint: 'unix:///nonexistent/docker.sock' });
+    const node = EngineNode.fromSpec({ name: 'node-z', endpoint: 'unix:///nonexistent/docker.sock' });
     const err = await node.ping().catch((e: unknown) => e);
     assert.ok(err instanceof NodeUnreachableError, String(err));
     assert.equal(err.code, 'NODE_UNREACHABLE');
@@ -242,7 +242,7 @@ describe('DockerodeNode without a daemon', () => {
   });
 
   it('a refused tcp connection is NodeUnreachableError at once', async () => {
-    const node = DockerodeNode.fromSpec({ name: 'node-y', endpoint: 'tcp://127.0.0.1:1' });
+    const node = EngineNode.fromSpec({ name: 'node-y', endpoint: 'tcp://127.0.0.1:1' });
     await assert.rejects(node.listContainers(), (e: unknown) => e instanceof NodeUnreachableError && /connection refused/.test(e.message));
     assert.equal(node.calls.listContainers, 1);
   });

@@ -5,8 +5,9 @@
 // What is real and what is not:
 //  - real: the daemon process (bin/flotilla.js run, default process metrics on), its Git
 //    source cloning and fetching over smart HTTP from a real `git http-backend` server,
-//    validation of every manifest, scheduling, planning, execution through DockerodeNode
-//    (HTTP over unix sockets), health gates, status, metrics and state file;
+//    validation of every manifest, scheduling, planning, execution through EngineNode
+//    (HTTP over unix sockets), health gates, status, metrics and state file, with the
+//    daemon's default memory mode (lean; see src/cli/memory-mode.ts);
 //  - synthetic: the 10 Docker engines. They are in-memory fakes of the Engine API
 //    (test/support/fake-engine.ts) served from this benchmark process, so that 3,000
 //    containers fit on one machine. Their memory is not the daemon's and is not counted.
@@ -16,7 +17,9 @@
 // loaded and 3 replicas replaced); more steady-state reconciles. RSS is sampled from
 // /proc/<pid>/status every 250 ms.
 //
-//   npm run bench:rss     (STACKS=… SERVICES_PER_STACK=… STEADY=… change the run)
+//   npm run bench:rss     (STACKS=… SERVICES_PER_STACK=… STEADY=… change the run;
+//                          MEMORY_MODE=throughput runs the daemon with V8's own heap policy;
+//                          DAEMON_NODE_OPTIONS=… passes NODE_OPTIONS to the daemon)
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { startGitServer } from '../test/support/git-server.js';
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
   if (missing.length > 0) throw new Error(`bench:rss needs ${missing.join(', ')}`);
   const services = STACKS * SERVICES_PER_STACK;
   console.log(`bench:rss — daemon RSS managing ${services} services x ${REPLICAS} replicas = ${services * REPLICAS} containers on ${NODES} nodes`);
-  console.log('real: the flotilla run process, Git over smart HTTP, validation, planning, execution via DockerodeNode, status/metrics');
+  console.log('real: the flotilla run process, Git over smart HTTP, validation, planning, execution via EngineNode, status/metrics');
   console.log('synthetic: the Docker engines (in-memory fakes of the Engine API in the benchmark process, not counted)');
   const dir = mkdtempSync('/tmp/flotilla-rss-');
   const engines: FakeEngine[] = [];
@@ -102,7 +105,10 @@ async function main(): Promise<void> {
     const started = Date.now();
     const nodeOptions = process.env.DAEMON_NODE_OPTIONS;
     if (nodeOptions) console.log(`daemon NODE_OPTIONS: ${nodeOptions}`);
-    daemon = await startDaemon({ repoUrl: git.url('config'), interval: INTERVAL, extraArgs: ['--log-level', 'warn'], ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}) });
+    const memoryMode = process.env.MEMORY_MODE;
+    console.log(`daemon --memory-mode: ${memoryMode ?? 'default (lean)'}`);
+    const extraArgs = ['--log-level', 'warn', ...(memoryMode ? ['--memory-mode', memoryMode] : [])];
+    daemon = await startDaemon({ repoUrl: git.url('config'), interval: INTERVAL, extraArgs, ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}) });
     const pid = daemon.child.pid as number;
     sampler = setInterval(() => {
       try {
@@ -116,6 +122,19 @@ async function main(): Promise<void> {
     const reconcilesDone = async (): Promise<number> => {
       const text = await d.metrics();
       return ['success', 'unchanged', 'failed', 'error', 'invalid', 'paused', 'reverted'].reduce((n, r) => n + (metricValue(text, 'flotilla_reconcile_total', { result: r }) ?? 0), 0);
+    };
+    // Wall time of reconciles (their histogram) and the daemon's CPU, to show what the memory costs.
+    const cost = async (): Promise<{ count: number; sum: number; cpu: number }> => {
+      const text = await d.metrics();
+      return {
+        count: metricValue(text, 'flotilla_reconcile_duration_seconds_count') ?? NaN,
+        sum: metricValue(text, 'flotilla_reconcile_duration_seconds_sum') ?? NaN,
+        cpu: metricValue(text, 'process_cpu_seconds_total') ?? NaN,
+      };
+    };
+    const perReconcile = (a: { count: number; sum: number; cpu: number }, b: { count: number; sum: number; cpu: number }): { wallMs: number; cpuMs: number } => {
+      const n = Math.max(1, b.count - a.count);
+      return { wallMs: ((b.sum - a.sum) / n) * 1000, cpuMs: ((b.cpu - a.cpu) / n) * 1000 };
     };
     const report = async (label: string): Promise<number> => {
       const rss = rssMb(pid);
@@ -132,6 +151,7 @@ async function main(): Promise<void> {
     await report('after the initial deploy');
 
     phase = 'steady';
+    const steadyFrom = await cost();
     const waitReconciles = async (n: number): Promise<void> => {
       const target = (await reconcilesDone()) + n;
       const deadline = Date.now() + 120_000 + n * 10_000;
@@ -145,13 +165,16 @@ async function main(): Promise<void> {
       if (i === 1 || i === STEADY || i % 4 === 0) await report(`after steady-state reconcile ${i}`);
     }
 
+    const steadyCost = perReconcile(steadyFrom, await cost());
     phase = 'change';
     const changed = await git.commitFiles('config', { 'stacks/stack-7/compose.yaml': composeFor(7, 1) }, 'stack-7/svc-0 v1.1');
     await d.waitForStatus('the change applied', (s) => (s.appliedRevision === changed ? true : undefined), 120_000, POLL_MS);
     await report('after a commit replacing 3 replicas');
 
     phase = 'steady-2';
+    const steady2From = await cost();
     for (let i = 1; i <= STEADY; i++) await waitReconciles(1);
+    const steady2Cost = perReconcile(steady2From, await cost());
     const final = await report(`after ${STEADY} more steady-state reconciles`);
 
     const status = await d.status();
@@ -160,6 +183,7 @@ async function main(): Promise<void> {
     console.log(`peak RSS while deploying 3,000 containers:   ${mb(peak('deploy'))}`);
     console.log(`peak RSS in steady state:                    ${mb(Math.max(peak('steady'), peak('steady-2')))}`);
     console.log(`peak RSS while applying a change:            ${mb(peak('change'))}`);
+    console.log(`steady-state reconcile (mean):               ${steadyCost.wallMs.toFixed(0)} / ${steady2Cost.wallMs.toFixed(0)} ms wall, daemon CPU ${steadyCost.cpuMs.toFixed(0)} / ${steady2Cost.cpuMs.toFixed(0)} ms per reconcile (before / after the change; CPU includes serving the benchmark's /metrics and status reads)`);
     console.log(`RSS after ${2 * STEADY + 2}+ reconciles:                 ${mb(final)}  ${final < TARGET_MB ? 'OK' : 'OVER'} (target < ${TARGET_MB} MB)`);
   } finally {
     if (sampler) clearInterval(sampler);

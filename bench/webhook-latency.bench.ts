@@ -1,7 +1,7 @@
 // Benchmark of webhook latency: from the moment a signed GitHub push webhook is sent to
 // the daemon to the first Docker API request of the reconcile it triggers, on a real fleet
 // (one dockerd per network namespace) with the daemon's own pieces as `flotilla run`
-// builds them: buildApp (Git source on the real Git test server, real DockerodeNodes),
+// builds them: buildApp (Git source on the real Git test server, real EngineNodes),
 // TriggerQueue, createRouter with the webhook routes, and the real HTTP server.
 //
 // Each node is declared at a TCP proxy in front of its Docker API (tcp://<address>:2375),

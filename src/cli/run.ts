@@ -13,6 +13,7 @@ import { webhookRoutes } from '../server/webhook-routes.js';
 import { PullRequestReviewer } from '../review/reviewer.js';
 import { reviewPosters } from '../review/posters.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
+import { applyMemoryMode, parseMemoryMode } from './memory-mode.js';
 import type { CommandIO } from './io.js';
 
 export const RUN_OPTIONS: OptionSpecs = {
@@ -34,6 +35,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   'log-level': { type: 'string', default: 'info', value: 'LEVEL', description: 'trace, debug, info, warn or error' },
   'node-grace': { type: 'string', default: '60s', value: 'DURATION', description: 'How long a node may be unreachable before its replicas are rescheduled' },
   'reconcile-timeout': { type: 'string', default: '15m', value: 'DURATION', description: 'Longest one reconcile may take before it is abandoned' },
+  'memory-mode': { type: 'string', default: 'lean', value: 'MODE', description: 'lean: keep the JS heap close to its live size (half the memory of V8\'s defaults for a little more CPU); throughput: V8\'s defaults' },
 };
 
 export const runHelp = formatHelp(
@@ -47,6 +49,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const { options } = parseOptions(argv, RUN_OPTIONS, io.env);
   if (!options.repo) throw new UsageError('--repo is required (a Git URL, a local repository or a directory)');
   const intervalMs = parseDurationOption('interval', options.interval as string);
+  applyMemoryMode(parseUsage(() => parseMemoryMode(options['memory-mode'] as string)));
   const secrets = new SecretRedactor();
   const log = createLogger({ level: options['log-level'] as string, secrets });
   const gitToken = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
@@ -127,8 +130,13 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
 }
 
 function parseDurationOption(option: string, text: string): number {
+  return parseUsage(() => parseCliDuration(option, text));
+}
+
+/** A bad option value is a usage error (the message and exit 1), not a crash. */
+function parseUsage<T>(parse: () => T): T {
   try {
-    return parseCliDuration(option, text);
+    return parse();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

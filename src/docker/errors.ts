@@ -110,6 +110,11 @@ export function shortId(subject: string): string {
 }
 
 // Socket-level failures: the daemon is not there (or not answering), so the node is down.
+// Node's TLS failures carry OpenSSL's reason as the code (an unknown CA, an expired or
+// mismatched certificate, a client certificate the daemon wants): the node cannot be reached
+// until its certificates are fixed, which is a different fix from a daemon that is down.
+const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
 const UNREACHABLE_ERRNO: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ENOENT: 'the Docker socket does not exist',
@@ -134,6 +139,8 @@ interface ModemErrorShape {
   statusCode?: unknown;
   json?: unknown;
   level?: unknown;
+  /** OpenSSL's short reason on TLS errors ("tlsv13 alert certificate required"). */
+  reason?: unknown;
 }
 
 /** Docker's own message out of a modem error ("(HTTP code 409) unexpected - <msg>"). */
@@ -171,6 +178,10 @@ export function toDockerError(node: string, operation: DockerOperation, err: unk
   const errno = typeof e.code === 'string' ? e.code : undefined;
   if (errno !== undefined && UNREACHABLE_ERRNO[errno] !== undefined) {
     return new NodeUnreachableError(node, operation, `${UNREACHABLE_ERRNO[errno]} (${errno})`, { ...cause, endpoint: context.endpoint });
+  }
+  if (errno !== undefined && TLS_FAILURE.test(errno)) {
+    const reason = typeof e.reason === 'string' ? e.reason : typeof e.message === 'string' && e.message !== '' ? e.message : errno;
+    return new NodeUnreachableError(node, operation, `the TLS handshake failed: ${reason} (${errno}); check tls.ca, tls.cert and tls.key in cluster.yaml`, { ...cause, endpoint: context.endpoint });
   }
   if (e.name === 'AbortError' || e.name === 'TimeoutError') {
     return new NodeUnreachableError(node, operation, 'the Docker API did not answer in time', { ...cause, endpoint: context.endpoint });

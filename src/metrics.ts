@@ -21,6 +21,9 @@ export class FlotillaMetrics {
   readonly reconcileDuration = new Histogram({ name: 'flotilla_reconcile_duration_seconds', help: 'Duration of one reconcile', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
   readonly lastSuccess = new Gauge({ name: 'flotilla_last_successful_reconcile_timestamp_seconds', help: 'Unix time of the last successful reconcile', registers: [this.registry] });
   readonly revisionInfo = new Gauge({ name: 'flotilla_revision_info', help: 'The current and last good revisions (value 1)', labelNames: ['revision', 'state'], registers: [this.registry] });
+  // A gauge, not the `invalid` reconcile result: with a valid commit to fall back on, those
+  // reconciles succeed (the fleet is kept on it), yet the pushed commit is still not deployed.
+  readonly trackedCommitInvalid = new Gauge({ name: 'flotilla_tracked_commit_invalid', help: '1 while the head of the tracked branch fails validation (so it is not applied), else 0', registers: [this.registry] });
   readonly revertsTotal = new Counter({ name: 'flotilla_reverts_total', help: 'Reverts to the last good commit', registers: [this.registry] });
   readonly nodeUp = new Gauge({ name: 'flotilla_node_up', help: '1 when the node\'s Docker API answers', labelNames: ['node'], registers: [this.registry] });
   readonly gitFetchTotal = new Counter({ name: 'flotilla_git_fetch_total', help: 'Git fetches by result', labelNames: ['result'], registers: [this.registry] });

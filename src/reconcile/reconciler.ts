@@ -219,6 +219,7 @@ export class Reconciler {
       revision = lastGood;
     }
     const loaded = await this.desiredCache.load(revision);
+    this.deps.metrics.trackedCommitInvalid.set(loaded.state ? 0 : 1);
     if (!loaded.state) {
       const error = new ValidationError(loaded.problems);
       if (this.ledger.recordInvalid(revision, `${loaded.problems.length} validation error(s)`)) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterYaml, fleetView, shopCompose, startFlow } from './flow-harness.js';
+import { clusterYaml, fleetView, shopCompose, startFlow, type Flow } from './flow-harness.js';
 import { LABEL } from '../../../src/docker/labels.js';
 
 const COMPOSE = 'stacks/shop/compose.yaml';
@@ -140,4 +140,14 @@ test('an invalid commit is never applied and is recorded once with its file:line
   assert.equal(flow.reconciler.history().filter((h) => h.revision === bad && h.outcome === 'invalid').length, 1);
   assert.equal(flow.events.filter((e) => e.type === 'validation_failed').length, 1);
   assert.equal(flow.reconciler.state.lastGood?.revision, good);
+  // The reconciles succeed on the last valid commit; the gauge is what says the head is not deployed.
+  assert.equal(await gauge(flow, 'flotilla_tracked_commit_invalid'), 1);
+  flow.source.commit({ [COMPOSE]: shopCompose() });
+  await flow.run();
+  assert.equal(await gauge(flow, 'flotilla_tracked_commit_invalid'), 0);
 });
+
+async function gauge(flow: Flow, name: string): Promise<number | undefined> {
+  const metric = await flow.metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values[0]?.value;
+}

@@ -1,8 +1,9 @@
 // cluster.yaml, schema-checked, as a ClusterSpec with defaults, plus the checks a schema
-// cannot express (duplicate node and stack names). Works on a partially invalid document
+// cannot express (duplicate node and stack names, credentials written into notifications). Works on a partially invalid document
 // so that one commit's stack errors are still reported alongside its cluster errors.
 import type { AdmissionPolicy, ClusterSpec, NodeSpec, NotificationSpec, StackRef, SyncPolicy } from './model.js';
 import type { ManifestProblem } from './problems.js';
+import { notificationOptionProblems } from '../notify/check-options.js';
 import type { YamlSource } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
@@ -29,6 +30,8 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   checkEndpoints(source, problems, spec.nodes);
   reportDuplicates(source, problems, spec.stacks, 'stack');
   reportDuplicates(source, problems, spec.notifications, 'notification');
+  const notifications = (Array.isArray(spec.notifications) ? spec.notifications : []).map((n) => (isRecord(n) ? toNotification(n) : undefined));
+  checkNotifications(source, problems, notifications);
 
   const sync = isRecord(spec.sync) ? spec.sync : {};
   const policy = isRecord(spec.policy) ? spec.policy : {};
@@ -47,7 +50,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
       allowHostNetwork: policy.allowHostNetwork === true,
       allowBindMounts: Array.isArray(policy.allowBindMounts) ? policy.allowBindMounts.filter((p): p is string => typeof p === 'string') : [],
     },
-    notifications: (Array.isArray(spec.notifications) ? spec.notifications : []).filter(isRecord).map(toNotification),
+    notifications: notifications.filter((n): n is NotificationSpec => n !== undefined),
   };
 }
 
@@ -59,6 +62,20 @@ function toNotification(raw: Raw): NotificationSpec {
     events: Array.isArray(events) ? (events as NotificationSpec['events']) : ['deployed', 'failed', 'reverted', 'drift', 'validation_failed', 'node_down'],
     options,
   };
+}
+
+/**
+ * A credential pasted into Git (a Slack URL, a token) or a provider missing what it needs is
+ * refused here, so the config repo's CI (`flotilla validate`) catches it before merge.
+ * Entries with an unknown provider are left to the schema's message.
+ */
+function checkNotifications(source: YamlSource, problems: ManifestProblem[], list: Array<NotificationSpec | undefined>): void {
+  list.forEach((spec, i) => {
+    if (spec === undefined) return;
+    for (const p of notificationOptionProblems(spec)) {
+      problems.push(source.problem(['spec', 'notifications', i, ...(p.key !== undefined ? [p.key] : [])], p.message));
+    }
+  });
 }
 
 function reportDuplicates(source: YamlSource, problems: ManifestProblem[], list: unknown, what: string): void {

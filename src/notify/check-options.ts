@@ -1,6 +1,7 @@
-// Checks of `spec.notifications` that need no file or environment, for `flotilla validate`
-// (so a config repo's CI refuses a Slack URL pasted into Git before it is merged). The
-// dispatcher checks the same again when it reads the secrets.
+// Checks of `spec.notifications` that need no file or environment. cluster.yaml validation
+// runs them (normalize-cluster.ts), so `flotilla validate` in a config repo's CI refuses a
+// Slack URL pasted into Git before it is merged, and the daemon never applies such a commit.
+// The dispatcher checks the same again when it reads the secrets.
 import type { NotificationSpec } from '../manifests/model.js';
 
 export interface NotificationOptionProblem {

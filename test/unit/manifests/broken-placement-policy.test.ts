@@ -1,7 +1,8 @@
 // Broken corpus, placement and admission policy: placement that can be proven impossible
 // from the manifests, and what the cluster's policy forbids (privileged, host network,
-// bind mounts outside the allowed prefixes, including `..` escapes).
-import { brokenCase, COMPOSE } from './support.js';
+// bind mounts outside the allowed prefixes, including `..` escapes), and credentials
+// written into notifications.
+import { brokenCase, CLUSTER_FILE, COMPOSE } from './support.js';
 
 brokenCase('constraint-bad-syntax', 'a constraint with a single = and one on an unsupported attribute are both refused', [
   { file: COMPOSE, line: 7, col: 13, pointer: '/services/web/deploy/placement/constraints/0', message: /not of the form "node\.name==x".*compare with == or !=/ },
@@ -39,4 +40,10 @@ brokenCase('policy-bind-mount-dotdot-escape', 'a bind mount that climbs out of a
 
 brokenCase('bind-mount-relative', 'a relative bind mount source is refused: the stack runs on remote nodes', [
   { file: COMPOSE, line: 5, col: 9, pointer: '/services/web/volumes/0', message: /bind mount source "\.\/html" is relative/ },
+]);
+
+brokenCase('notification-credentials', 'a credential written into a notification, or a provider missing what it needs, is refused before merge', [
+  { file: CLUSTER_FILE, line: 15, col: 12, pointer: '/spec/notifications/0/url', message: /notification ops: the slack url is a credential and must not be written in Git; .*urlFile.*urlEnv/ },
+  { file: CLUSTER_FILE, line: 18, col: 12, pointer: '/spec/notifications/1/url', message: /notification ci: this webhook URL carries a user, password or query string/ },
+  { file: CLUSTER_FILE, line: 20, col: 7, pointer: '/spec/notifications/2', message: /notification statuses: the github provider needs repository: owner\/name/ },
 ]);

@@ -28,6 +28,8 @@ export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStat
       replicas: (replicas.get(key) ?? []).sort((a, b) => SLOT_ORDER.compare(a.slot, b.slot)),
       drift: drift.get(key) ?? [],
       unplaceable: unplaceable.get(key) ?? [],
+      // Without this, a service held on a down node reads as out of sync with no drift.
+      ...(s.held.length > 0 ? { held: s.held } : {}),
     };
   });
 }

@@ -22,6 +22,8 @@ export interface ServiceStatus {
   replicas: ReplicaStatus[];
   drift: Array<{ node: string; kind: DriftKind; count: number; containers: string[] }>;
   unplaceable: Array<{ slot: string; reason: string }>;
+  /** Replicas left as they are because their node is down (within its grace period). */
+  held?: string[];
 }
 
 export interface ErrorStatus {
@@ -73,6 +75,7 @@ export function renderStatusText(s: DaemonStatus): string {
     const drift = svc.drift.map((d) => `${d.kind}:${d.count}@${d.node}`).join(' ');
     lines.push(`${`${svc.stack}/${svc.service}`.padEnd(32)}${(svc.inSync ? 'Synced' : 'OutOfSync').padEnd(12)}${`${running}/${svc.desiredReplicas}`.padEnd(10)}${placement}${drift ? `  drift: ${drift}` : ''}`);
     for (const u of svc.unplaceable) lines.push(`${''.padEnd(32)}unplaceable slot ${u.slot}: ${u.reason}`);
+    if (svc.held?.length) lines.push(`${''.padEnd(32)}held while their node is down: ${svc.held.join(', ')}`);
   }
   for (const c of s.conflicts) lines.push(`conflict on ${c.node}: ${c.container}: ${c.reason}`);
   return lines.join('\n');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plan } from '../../../src/reconcile/planner.js';
 import { servicesStatus } from '../../../src/reconcile/fleet-status.js';
+import { renderStatusText } from '../../../src/reconcile/status.js';
 import { desired, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 test('status gives each service its own replicas in slot order, its drift and its unplaceable slots', () => {
@@ -28,4 +29,28 @@ test('status gives each service its own replicas in slot order, its drift and it
   const db = byName.get('db');
   assert.deepEqual(db?.unplaceable.map((u) => u.slot).sort(), ['2', '3']);
   assert.deepEqual(web?.unplaceable, []);
+});
+
+test('a service whose replica is held on a down node says so, rather than out of sync with no drift', () => {
+  const d = desired([node('a'), node('b')], [stack('shop', [service('api', { replicas: 2 })])]);
+  const obs = observed(
+    observedNode('a', [replica(d, 'shop', 'api', '1', 'a')]),
+    observedNode('b', [replica(d, 'shop', 'api', '2', 'b', { hash: 'older-spec' })], { up: false }),
+  );
+  const [api] = servicesStatus(plan(d, obs, { selfHeal: true, prune: true, commit: 'c1', mode: 'resync' }), obs);
+  assert.equal(api?.inSync, false);
+  assert.deepEqual(api?.held, ['shop-api-2']);
+  assert.deepEqual(api?.drift, []);
+});
+
+test('flotilla status prints held replicas and unplaceable slots under their service', () => {
+  const text = renderStatusText({
+    cluster: 'prod', source: 'https://git.example.com/fleet.git', branch: 'main', phase: 'idle', quarantined: [], conflicts: [],
+    nodes: [{ name: 'a', up: true }, { name: 'b', up: false, error: 'connection refused (ECONNREFUSED)' }],
+    services: [{ stack: 'shop', service: 'api', inSync: false, desiredReplicas: 2, replicas: [{ slot: '1', node: 'a', container: 'shop-api-1', state: 'running' }], drift: [], unplaceable: [{ slot: '3', reason: 'no node has 4 GiB free' }], held: ['shop-api-2'] }],
+  });
+  assert.match(text, /^b\s+down: connection refused \(ECONNREFUSED\)$/m);
+  assert.match(text, /^shop\/api\s+OutOfSync\s+1\/2\s+1@a$/m);
+  assert.match(text, /^\s+unplaceable slot 3: no node has 4 GiB free$/m);
+  assert.match(text, /^\s+held while their node is down: shop-api-2$/m);
 });

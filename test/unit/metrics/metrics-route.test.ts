@@ -20,6 +20,8 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['flotilla_git_fetch_duration_seconds', 'histogram', []],
   ['flotilla_webhook_requests_total', 'counter', ['provider', 'result']],
   ['flotilla_notifications_total', 'counter', ['provider', 'result']],
+  // Beyond DESIGN.md's list: the FlotillaCommitInvalid alert reads it.
+  ['flotilla_tracked_commit_invalid', 'gauge', []],
 ];
 
 const SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';

@@ -4,17 +4,16 @@
 import { resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import { silentLogger } from '../log.js';
-import { readSecret } from '../secrets.js';
 import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, type OptionSpecs } from './options.js';
 import type { CommandIO } from './io.js';
+import { gitToken, REPO_OPTIONS } from './repo-options.js';
 
 const OPTIONS: OptionSpecs = {
-  repo: { type: 'string', default: '.', value: 'URL|DIR', description: 'Config repository: a directory, a local Git repository or an https:// URL' },
-  branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch to apply' },
-  path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
+  ...REPO_OPTIONS,
+  branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch to apply (of a URL or a local Git repository)' },
+  // apply keeps state like the daemon (last good commit, quarantine), so its state dir is more than a cache.
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
-  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
   'no-health-gate': { type: 'boolean', default: false, description: 'Do not wait for new containers to be healthy' },
 };
 
@@ -27,7 +26,7 @@ export const applyHelp = formatHelp(
 
 export async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
   const { options } = parseOptions(argv, OPTIONS, io.env);
-  const token = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
+  const token = gitToken(options, io.env);
   const started = Date.now();
   const elapsed = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
   const app = await buildApp({

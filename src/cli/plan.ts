@@ -10,24 +10,19 @@ import { EngineNode } from '../docker/engine-node.js';
 import { plan as makePlan } from '../reconcile/planner.js';
 import { renderPlanText } from '../reconcile/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
-import { readSecret } from '../secrets.js';
 import { observedFromDesired, withEmptyNodes } from '../review/synthetic-observed.js';
 import type { ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
-import { openRepo } from './open-repo.js';
+import { openRepoOf, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
 
 const OPTIONS: OptionSpecs = {
-  repo: { type: 'string', default: '.', value: 'URL|DIR', description: 'Config repository: a directory, a local Git repository or an https:// URL' },
-  ref: { type: 'string', value: 'REF', description: 'Plan this commit, branch, tag or ref (default: the files on disk, or the branch head of a URL)' },
+  ...REPO_OPTIONS,
+  ...REF_OPTION,
   base: { type: 'string', value: 'REF', description: 'Compare with the desired state of this commit instead of the live fleet (no node access)' },
-  branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch of a URL repository' },
-  path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
   format: { type: 'string', default: 'text', value: 'text|markdown|json', description: 'Output format' },
   'detailed-exitcode': { type: 'boolean', default: false, description: 'Exit 2 when the plan has changes (0 none, 1 error)' },
-  'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Git cache for URL repositories' },
-  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
 };
 
 export const planHelp = formatHelp(
@@ -41,10 +36,8 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const { options } = parseOptions(argv, OPTIONS, io.env);
   const format = options.format as string;
   if (!['text', 'markdown', 'json'].includes(format)) throw new UsageError(`--format must be text, markdown or json, got ${format}`);
-  const token = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
-  const repoOptions = { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) };
   const clusterPath = options.path as string | undefined;
-  const loaded = await loadDesiredState(await openRepo(options.repo as string, options.ref as string | undefined, repoOptions), clusterPath);
+  const loaded = await loadDesiredState(await openRepoOf(options, io.env, options.ref as string | undefined), clusterPath);
   if (!loaded.state) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`${loaded.clusterPath}: ${loaded.problems.length} validation error(s); nothing planned`);
@@ -54,7 +47,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const base = options.base as string | undefined;
   let observed: ObservedState;
   if (base !== undefined) {
-    const baseLoaded = await loadDesiredState(await openRepo(options.repo as string, base, repoOptions), clusterPath ?? loaded.clusterPath);
+    const baseLoaded = await loadDesiredState(await openRepoOf(options, io.env, base), clusterPath ?? loaded.clusterPath);
     if (!baseLoaded.state) {
       for (const p of baseLoaded.problems) io.err(formatProblem(p));
       io.err(`--base ${base}: ${baseLoaded.problems.length} validation error(s) at the base; nothing to compare with`);

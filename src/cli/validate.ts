@@ -3,18 +3,17 @@
 import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
-import { openRepo } from './open-repo.js';
+import { openRepoOf, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
 
 const OPTIONS: OptionSpecs = {
-  repo: { type: 'string', default: '.', value: 'DIR', description: 'Config repository: a directory (read as it is on disk)' },
-  ref: { type: 'string', value: 'REF', description: 'Validate this commit, branch or tag of the repository instead of the files on disk' },
-  path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
+  ...REPO_OPTIONS,
+  ...REF_OPTION,
   format: { type: 'string', default: 'text', value: 'text|json', description: 'Output format' },
 };
 
 export const validateHelp = formatHelp(
-  'flotilla validate [--repo DIR] [--ref REF] [--path clusters/NAME] [--format text|json]',
+  'flotilla validate [--repo URL|DIR] [--ref REF] [--path clusters/NAME] [--format text|json]',
   'Validates the cluster and every stack it references: schemas, interpolation, placement,\npolicy. Prints every error as file:line:col so an editor can jump to it.',
   OPTIONS,
   '\nExit status: 0 valid, 1 invalid (or the repository could not be read).\n',
@@ -24,7 +23,7 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   const { options } = parseOptions(argv, OPTIONS, io.env);
   const format = options.format as string;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${format}`);
-  const reader = await openRepo(options.repo as string, options.ref as string | undefined);
+  const reader = await openRepoOf(options, io.env, options.ref as string | undefined);
   const result = await loadDesiredState(reader, options.path as string | undefined);
   if (format === 'json') {
     io.out(JSON.stringify({ valid: result.problems.length === 0, revision: reader.revision, cluster: result.clusterPath, errors: result.problems }, null, 2));

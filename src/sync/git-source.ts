@@ -30,7 +30,7 @@ export interface GitSource {
   fetch(): Promise<FetchResult>;
   /** A reader for a commit (fetching the branch's full history if the cache lacks it), or for the directory's content. */
   reader(revision: string): Promise<RepoReader>;
-  /** Fetches an arbitrary ref such as refs/pull/12/head and returns its commit (for PR plans). */
+  /** Fetches an arbitrary ref such as refs/pull/12/head and returns its commit (for PR plans); a full commit id of the branch's history is returned as it is. */
   fetchRef(ref: string): Promise<string>;
   /** For logs and status; never contains credentials. */
   describe(): string;
@@ -108,6 +108,12 @@ function remoteSource(url: string, options: GitSourceOptions): GitSource {
       return liveCommitReader(revision, location, () => mirror.ensureCommit(revision));
     },
     async fetchRef(ref) {
+      // A full commit id (a CI's $GITHUB_SHA) names no ref to fetch; it is found in the
+      // branch's history, fetched deeper if need be, as reader() does.
+      if (OID.test(ref)) {
+        await mirror.ensureCommit(ref);
+        return ref;
+      }
       const full = fullRef(ref, mirror.url);
       return refFetches.run(full, () => mirror.fetch(full, full === branchRef));
     },

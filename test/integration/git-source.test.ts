@@ -18,6 +18,8 @@ import { startGitServer, type GitServer } from '../support/git-server.js';
 import { requireGit } from '../support/requirements.js';
 import { run } from '../support/exec.js';
 import { gitEnv } from '../support/git-workcopy.js';
+import { main } from '../../src/cli/main.js';
+import type { CommandIO } from '../../src/cli/io.js';
 
 const TOKEN = 'flotilla-it-token-0b5f2c';
 const roots: string[] = [];
@@ -309,4 +311,25 @@ test('fetchRef brings in a pull-request ref', async (t) => {
   assert.equal(await fresh.fetchRef('refs/pull/12/head'), pr);
   assert.equal(await replicasAt(fresh, pr), 5);
   assert.equal((await fresh.fetch()).revision, await git.head('fleet'));
+});
+
+test('flotilla validate and plan --base read a private https repository with the token from the environment', async (t) => {
+  if (!requireGit(t)) return;
+  const git = await server(TOKEN);
+  await git.createRepo('fleet');
+  const first = await git.commitFiles('fleet', cluster(1), 'main');
+  const second = await git.commitFiles('fleet', cluster(2), 'scale');
+  const lines: string[] = [];
+  const io = (env: NodeJS.ProcessEnv): CommandIO => ({ out: (l) => lines.push(l), err: (l) => lines.push(l), env });
+  const args = ['--repo', git.url('fleet'), '--state-dir', stateDir()];
+
+  // No token: the command fails (bin/flotilla.js prints the message and exits 1).
+  await assert.rejects(main(['validate', ...args], io({})), (err: unknown) => err instanceof GitAuthError);
+
+  assert.equal(await main(['validate', ...args], io({ FLOTILLA_GIT_TOKEN: TOKEN })), 0, lines.join('\n'));
+  assert.match(lines.join('\n'), new RegExp(`clusters/prod: valid .* at ${second}`));
+
+  lines.length = 0;
+  assert.equal(await main(['plan', ...args, '--ref', second, '--base', first, '--detailed-exitcode'], io({ FLOTILLA_GIT_TOKEN: TOKEN })), 2, lines.join('\n'));
+  assert.match(lines.join('\n'), /create/i);
 });

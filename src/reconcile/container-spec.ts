@@ -19,6 +19,13 @@ export interface DesiredContainer {
 
 const MS_TO_NS = 1_000_000;
 
+// The Env order is hashed into flotilla.spec-hash, so it must not depend on the machine:
+// localeCompare follows the locale (under tr_TR "I_Y" sorts before "i_x"), and moving the
+// daemon would replace those replicas. One fixed collation instead; English, because that
+// (or the root locale, the same for these names) is what hashes so far were made with, and
+// code-point order would change the hash of most services on upgrade.
+const ENV_ORDER = new Intl.Collator('en');
+
 /** The slot-independent part of the body; hashed once per service. */
 export function serviceBody(cluster: string, stack: StackSpec, service: ServiceSpec): ContainerCreateBody {
   const ports = service.ports;
@@ -33,9 +40,7 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   const primary = networks[0];
   const body: ContainerCreateBody = {
     Image: service.image,
-    // Code-point order, not localeCompare: the order is hashed, and must not depend on the
-    // machine's locale or ICU version (a different order would replace every replica).
-    Env: Object.entries(service.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries(service.environment).sort(([a], [b]) => ENV_ORDER.compare(a, b)).map(([k, v]) => `${k}=${v}`),
     Labels: {
       ...service.deploy.labels,
       ...service.labels,

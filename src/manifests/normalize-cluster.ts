@@ -65,14 +65,15 @@ function toNotification(raw: Raw): NotificationSpec {
 }
 
 /**
- * A credential pasted into Git (a Slack URL, a token) or a provider missing what it needs is
- * refused here, so the config repo's CI (`flotilla validate`) catches it before merge.
- * Entries with an unknown provider are left to the schema's message.
+ * A credential pasted into Git (a Slack URL, a token, a webhook URL with a password) is
+ * refused like any policy violation, so the config repo's CI catches it before merge. A
+ * notification that is merely incomplete is not an error: it never holds up a deploy.
  */
 function checkNotifications(source: YamlSource, problems: ManifestProblem[], list: Array<NotificationSpec | undefined>): void {
   list.forEach((spec, i) => {
     if (spec === undefined) return;
     for (const p of notificationOptionProblems(spec)) {
+      if (p.severity !== 'credential') continue;
       problems.push(source.problem(['spec', 'notifications', i, ...(p.key !== undefined ? [p.key] : [])], p.message));
     }
   });

@@ -1,12 +1,19 @@
-// Checks of `spec.notifications` that need no file or environment. cluster.yaml validation
-// runs them (normalize-cluster.ts), so `flotilla validate` in a config repo's CI refuses a
-// Slack URL pasted into Git before it is merged, and the daemon never applies such a commit.
-// The dispatcher checks the same again when it reads the secrets.
+// Checks of `spec.notifications` that need no file or environment. A credential written in
+// Git fails cluster.yaml validation (normalize-cluster.ts), so a config repo's CI refuses a
+// pasted Slack URL before merge and the daemon never applies it; `flotilla validate` prints
+// the rest as warnings. The dispatcher checks the same again when it reads the secrets.
 import type { NotificationSpec } from '../manifests/model.js';
 
 export interface NotificationOptionProblem {
   /** The option the problem is about, e.g. `url`; undefined for the entry as a whole. */
   key?: string;
+  /**
+   * `credential`: a secret written in Git, refused like any policy violation (the commit is
+   * never applied). `incomplete`: the notification cannot work as written; a warning, since
+   * a notification never holds up a deploy (DESIGN.md) and the daemon counts it as
+   * `misconfigured`.
+   */
+  severity: 'credential' | 'incomplete';
   message: string;
 }
 
@@ -22,22 +29,24 @@ const NEEDS: Record<NotificationSpec['provider'], Array<{ name: SecretName; inli
 
 export function notificationOptionProblems(spec: NotificationSpec): NotificationOptionProblem[] {
   const problems: NotificationOptionProblem[] = [];
-  for (const { name, inline } of NEEDS[spec.provider] ?? []) {
+  // hasOwn: the provider comes from the document, and "constructor" must not find Object's.
+  const needs = Object.hasOwn(NEEDS, spec.provider) ? NEEDS[spec.provider] : [];
+  for (const { name, inline } of needs) {
     const given = [name, `${name}File`, `${name}Env`].filter((key) => spec.options[key] !== undefined);
-    if (given.length > 1) problems.push({ key: given[1], message: `notification ${spec.name}: give only one of ${given.join(', ')}` });
+    if (given.length > 1) problems.push({ key: given[1], severity: 'incomplete', message: `notification ${spec.name}: give only one of ${given.join(', ')}` });
     if (spec.options[name] !== undefined && !inline) {
-      problems.push({ key: name, message: `notification ${spec.name}: the ${spec.provider} ${name} is a credential and must not be written in Git; put it in a file on the daemon's host (${name}File) or in its environment (${name}Env)` });
+      problems.push({ key: name, severity: 'credential', message: `notification ${spec.name}: the ${spec.provider} ${name} is a credential and must not be written in Git; put it in a file on the daemon's host (${name}File) or in its environment (${name}Env)` });
     } else if (given.length === 0) {
-      problems.push({ message: `notification ${spec.name}: the ${spec.provider} provider needs ${inline ? `${name}, ` : ''}${name}File or ${name}Env` });
+      problems.push({ severity: 'incomplete', message: `notification ${spec.name}: the ${spec.provider} provider needs ${inline ? `${name}, ` : ''}${name}File or ${name}Env` });
     }
   }
   const where = spec.provider === 'github' ? 'repository' : spec.provider === 'gitlab' ? 'project' : undefined;
   if (where && (typeof spec.options[where] !== 'string' || (spec.options[where] as string).trim() === '')) {
-    problems.push({ message: `notification ${spec.name}: the ${spec.provider} provider needs ${where}: ${where === 'repository' ? 'owner/name' : 'a project id or group/project path'}` });
+    problems.push({ severity: 'incomplete', message: `notification ${spec.name}: the ${spec.provider} provider needs ${where}: ${where === 'repository' ? 'owner/name' : 'a project id or group/project path'}` });
   }
   const url = spec.options.url;
   if (spec.provider === 'webhook' && typeof url === 'string' && carriesCredentials(url)) {
-    problems.push({ key: 'url', message: `notification ${spec.name}: this webhook URL carries a user, password or query string, which may be a credential; give it with urlFile or urlEnv instead` });
+    problems.push({ key: 'url', severity: 'credential', message: `notification ${spec.name}: this webhook URL carries a user, password or query string, which may be a credential; give it with urlFile or urlEnv instead` });
   }
   return problems;
 }

@@ -42,8 +42,9 @@ brokenCase('bind-mount-relative', 'a relative bind mount source is refused: the 
   { file: COMPOSE, line: 5, col: 9, pointer: '/services/web/volumes/0', message: /bind mount source "\.\/html" is relative/ },
 ]);
 
-brokenCase('notification-credentials', 'a credential written into a notification, or a provider missing what it needs, is refused before merge', [
+// The third notification (github without `repository`) is incomplete, not a credential: a
+// warning of `flotilla validate` (cli-validate.test.ts), never an error that holds up a deploy.
+brokenCase('notification-credentials', 'a credential written into a notification is refused before merge', [
   { file: CLUSTER_FILE, line: 15, col: 12, pointer: '/spec/notifications/0/url', message: /notification ops: the slack url is a credential and must not be written in Git; .*urlFile.*urlEnv/ },
   { file: CLUSTER_FILE, line: 18, col: 12, pointer: '/spec/notifications/1/url', message: /notification ci: this webhook URL carries a user, password or query string/ },
-  { file: CLUSTER_FILE, line: 20, col: 7, pointer: '/spec/notifications/2', message: /notification statuses: the github provider needs repository: owner\/name/ },
 ]);

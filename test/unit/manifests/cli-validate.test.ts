@@ -1,6 +1,8 @@
 // `flotilla validate` run in-process: exit 0 valid / 1 invalid, text and JSON output, and
 // options from flags or FLOTILLA_* variables.
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../../src/cli/main.js';
@@ -82,4 +84,34 @@ test('a repo with no cluster, or a missing directory, or a bad --format exits 1'
   const format = capture();
   assert.equal(await main(['validate', '--repo', example, '--format', 'yaml'], format), 1);
   assert.match(format.stderr.join('\n'), /--format must be text or json/);
+});
+
+test('an incomplete notification is a warning, not an error: exit 0, and JSON lists it under warnings', async () => {
+  const io = capture();
+  const repo = fixturePath('valid', 'notification-incomplete');
+  assert.equal(await main(['validate', '--repo', repo], io), 0);
+  assert.deepEqual(io.stderr, [
+    'clusters/c/cluster.yaml: warning: notification statuses: the github provider needs repository: owner/name',
+    'clusters/c/cluster.yaml: warning: notification ops: the slack provider needs urlFile or urlEnv',
+  ]);
+  assert.match(io.stdout[0] ?? '', /^clusters\/c: valid /);
+  const json = capture();
+  assert.equal(await main(['validate', '--repo', repo, '--format', 'json'], json), 0);
+  const report = JSON.parse(json.stdout.join('\n')) as { valid: boolean; warnings: string[] };
+  assert.equal(report.valid, true);
+  assert.equal(report.warnings.length, 2);
+});
+
+test('an unknown notification provider, even an Object property name, is a schema error and not a crash', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-validate-'));
+  try {
+    cpSync(fixturePath('valid', 'notification-incomplete'), dir, { recursive: true });
+    const file = join(dir, 'clusters/c/cluster.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('provider: slack', 'provider: constructor'));
+    const io = capture();
+    assert.equal(await main(['validate', '--repo', dir], io), 1);
+    assert.match(io.stderr.join('\n'), /clusters\/c\/cluster\.yaml:17:17: .*provider/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -25,3 +25,13 @@ test('GitHub and GitLab tokens come from files or the environment', () => {
   assert.deepEqual(messages('gitlab', { project: 'acme/fleet' }, undefined, 'gl'), ['-: notification gl: the gitlab provider needs tokenFile or tokenEnv']);
   assert.deepEqual(messages('github', { tokenEnv: 'T' }, undefined, 'gh'), ['-: notification gh: the github provider needs repository: owner/name']);
 });
+
+test('only a credential written in Git is severe enough to refuse a commit; the rest is incomplete', () => {
+  const severities = (...args: Parameters<typeof spec>) => notificationOptionProblems(spec(...args)).map((p) => p.severity);
+  assert.deepEqual(severities('slack', { url: 'https://hooks.slack.com/services/T/B/X' }), ['credential']);
+  assert.deepEqual(severities('webhook', { url: 'https://user:pw@ci.example.com/hook', secretEnv: 'S' }), ['credential']);
+  assert.deepEqual(severities('github', { token: 'ghp_x', repository: 'acme/fleet' }), ['credential']);
+  assert.deepEqual(severities('slack', {}), ['incomplete']);
+  assert.deepEqual(severities('github', { tokenEnv: 'T' }), ['incomplete']);
+  assert.deepEqual(severities('webhook', { urlEnv: 'U', urlFile: '/x', secretFile: '/s' }), ['incomplete']);
+});

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type Dockerode from 'dockerode';
 import type { TlsFiles } from '../manifests/model.js';
 import { EndpointError } from './errors.js';
@@ -136,6 +137,14 @@ function readTls(node: string, endpoint: string, tls: TlsFiles, baseDir: string)
   if (tls.ca !== undefined) out.ca = readFile(node, endpoint, 'tls.ca', at(tls.ca));
   if (tls.cert !== undefined) out.cert = readFile(node, endpoint, 'tls.cert', at(tls.cert));
   if (tls.key !== undefined) out.key = readFile(node, endpoint, 'tls.key', at(tls.key));
+  // Parsed now, so a key that does not match its certificate or a file that is not PEM is an
+  // error of the endpoint at load time, not a failure of the first request.
+  try {
+    createSecureContext({ ca: out.ca, cert: out.cert, key: out.key });
+  } catch (cause) {
+    const reason = (cause as { reason?: unknown }).reason;
+    throw new EndpointError(node, endpoint, `the tls files cannot be used together: ${typeof reason === 'string' ? reason : (cause as Error).message}`, { cause });
+  }
   return out;
 }
 

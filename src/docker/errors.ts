@@ -113,7 +113,9 @@ export function shortId(subject: string): string {
 // Node's TLS failures carry OpenSSL's reason as the code (an unknown CA, an expired or
 // mismatched certificate, a client certificate the daemon wants): the node cannot be reached
 // until its certificates are fixed, which is a different fix from a daemon that is down.
-const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+// EPROTO is what a TLS client gets from a port that does not speak TLS (OpenSSL's "wrong
+// version number"): most often a tls: block pointed at the daemon's plain port.
+const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$)/;
 
 const UNREACHABLE_ERRNO: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -141,6 +143,13 @@ interface ModemErrorShape {
   level?: unknown;
   /** OpenSSL's short reason on TLS errors ("tlsv13 alert certificate required"). */
   reason?: unknown;
+}
+
+/** OpenSSL's short reason: given as `reason`, or inside the message ("SSL routines:fn:wrong version number:file:line"). */
+function tlsReason(e: ModemErrorShape, errno: string): string {
+  if (typeof e.reason === 'string' && e.reason !== '') return e.reason;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? (message.split('\n')[0] || errno);
 }
 
 /** Docker's own message out of a modem error ("(HTTP code 409) unexpected - <msg>"). */
@@ -180,8 +189,7 @@ export function toDockerError(node: string, operation: DockerOperation, err: unk
     return new NodeUnreachableError(node, operation, `${UNREACHABLE_ERRNO[errno]} (${errno})`, { ...cause, endpoint: context.endpoint });
   }
   if (errno !== undefined && TLS_FAILURE.test(errno)) {
-    const reason = typeof e.reason === 'string' ? e.reason : typeof e.message === 'string' && e.message !== '' ? e.message : errno;
-    return new NodeUnreachableError(node, operation, `the TLS handshake failed: ${reason} (${errno}); check tls.ca, tls.cert and tls.key in cluster.yaml`, { ...cause, endpoint: context.endpoint });
+    return new NodeUnreachableError(node, operation, `the TLS handshake failed: ${tlsReason(e, errno)} (${errno}); check that the port serves TLS, and tls.ca, tls.cert and tls.key in cluster.yaml`, { ...cause, endpoint: context.endpoint });
   }
   if (e.name === 'AbortError' || e.name === 'TimeoutError') {
     return new NodeUnreachableError(node, operation, 'the Docker API did not answer in time', { ...cause, endpoint: context.endpoint });

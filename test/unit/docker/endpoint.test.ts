@@ -1,11 +1,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { DEFAULT_TIMEOUT_MS, parseEndpoint } from '../../../src/docker/endpoint.js';
 import { EndpointError } from '../../../src/docker/errors.js';
+import { hasOpenssl, makeTestCerts } from './test-certs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'endpoint-test-'));
 writeFileSync(join(dir, 'ca.pem'), 'CA');
@@ -22,14 +23,27 @@ describe('parseEndpoint', () => {
     assert.equal(c.timeoutMs, DEFAULT_TIMEOUT_MS);
   });
 
-  it('tcp:// is plain http; with tls files it is https with the files read', () => {
+  it('tcp:// is plain http', () => {
     const plain = parseEndpoint('a', 'tcp://10.0.0.5:2375', { timeoutMs: 5000 });
     assert.deepEqual([plain.docker.host, plain.docker.port, plain.docker.protocol, plain.timeoutMs], ['10.0.0.5', 2375, 'http', 5000]);
-    const tls = parseEndpoint('a', 'tcp://docker.example:2376', { tls: { ca: 'ca.pem', cert: 'cert.pem', key: join(dir, 'key.pem') }, baseDir: dir });
-    assert.equal(tls.docker.protocol, 'https');
-    assert.equal(String(tls.docker.ca), 'CA');
-    assert.equal(String(tls.docker.cert), 'CERT');
-    assert.equal(String(tls.docker.key), 'KEY');
+  });
+
+  it('tcp:// with tls files is https with the files read, relative paths from baseDir', { skip: hasOpenssl() ? false : 'the openssl CLI is not installed' }, () => {
+    const certs = makeTestCerts();
+    try {
+      const tls = parseEndpoint('a', 'tcp://docker.example:2376', { tls: { ca: 'ca.pem', cert: 'client.pem', key: certs.files.key }, baseDir: certs.dir });
+      assert.equal(tls.docker.protocol, 'https');
+      assert.deepEqual([tls.docker.ca, tls.docker.cert, tls.docker.key], [readFileSync(certs.files.ca), readFileSync(certs.files.cert), readFileSync(certs.files.key)]);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('tls files that are not certificates and keys are refused when the endpoint is read', () => {
+    assert.throws(
+      () => parseEndpoint('a', 'tcp://docker.example:2376', { tls: { ca: 'ca.pem', cert: 'cert.pem', key: 'key.pem' }, baseDir: dir }),
+      (e: unknown) => e instanceof EndpointError && /tls files cannot be used together/.test(e.message),
+    );
   });
 
   it('ssh:// takes user, host, port and a key file', () => {

@@ -4,8 +4,9 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { EngineNode } from '../../../src/docker/engine-node.js';
-import { ContainerNotFoundError, DockerApiError, DockerNodeError, NodeUnreachableError } from '../../../src/docker/errors.js';
+import { ContainerNotFoundError, DockerApiError, DockerNodeError, EndpointError, NodeUnreachableError } from '../../../src/docker/errors.js';
 import type { ContainerCreateBody } from '../../../src/docker/types.js';
 import { startFakeDockerApi, type FakeDockerApi } from './fake-docker-api.js';
 import { hasOpenssl, makeTestCerts, type TestCerts } from './test-certs.js';
@@ -215,8 +216,28 @@ describe('tcp:// endpoints', () => {
       const err = await node.ping().catch((e: unknown) => e);
       // Unreachable (the node is marked down), and the message says to look at the TLS files.
       assert.ok(err instanceof NodeUnreachableError, String(err));
-      assert.match(err.message, /TLS handshake failed: .*certificate.*check tls\.ca, tls\.cert and tls\.key/i);
+      assert.match(err.message, /TLS handshake failed: .*certificate.*check that the port serves TLS, and tls\.ca, tls\.cert and tls\.key/i);
       assert.equal(api.requests.length, 0);
+    });
+
+    it('tls: pointed at a port that does not speak TLS says so, and marks the node unreachable', async () => {
+      const plain = await startFakeDockerApi({ on: 'tcp' });
+      try {
+        plain.on('GET', '/_ping', { status: 200, json: 'OK' });
+        const node = EngineNode.fromSpec({ name: 'node-tls', endpoint: plain.endpoint, tls: { ca: certs.files.ca, cert: certs.files.cert, key: certs.files.key } });
+        const err = await node.ping().catch((e: unknown) => e);
+        assert.ok(err instanceof NodeUnreachableError, String(err));
+        assert.match(err.message, /TLS handshake failed: wrong version number \(EPROTO\); check that the port serves TLS/);
+      } finally {
+        await plain.close();
+      }
+    });
+
+    it('a key that does not belong to the certificate is an endpoint error when the node is built', () => {
+      assert.throws(
+        () => EngineNode.fromSpec({ name: 'node-tls', endpoint: api.endpoint, tls: { ca: certs.files.ca, cert: certs.files.cert, key: join(certs.dir, 'ca.key') } }),
+        (e: unknown) => e instanceof EndpointError && /tls files cannot be used together: .*key values mismatch/i.test(e.message),
+      );
     });
 
     it('without a client certificate the daemon refuses the connection', async () => {

@@ -1,5 +1,5 @@
 // A daemon whose nodes are all unix:// or tcp:// never loads dockerode, docker-modem or
-// ssh2: together they cost ~25 MB of RSS (ssh2's crypto alone allocates a 16 MB WebAssembly
+// ssh2: together they cost the daemon ~14 MB of RSS (ssh2's crypto alone reserves a 16 MB WebAssembly
 // heap). Checked in a fresh `node` process, since this test process has loaded them already.
 // All three are CommonJS, so whether imported or required they land in the shared require
 // cache; the child also loads dockerode at the end to prove the check sees it when it is there.

@@ -8,7 +8,8 @@
 import type { ObservedContainer } from '../docker/types.js';
 import type { ContainerAction, CreateAction, RemoveAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
-import { formatHostPort, heldHostPorts, hostPortsCollide, type HostPort } from './host-ports.js';
+import { formatHostPort, heldHostPorts, hostPortsCollide, portKey, type HostPort } from './host-ports.js';
+import { addTo } from './multimap.js';
 import { cmp, containerNamed, type ObservedIndex } from './observed-index.js';
 
 export interface BlockedAction {
@@ -82,7 +83,7 @@ function blockersOf(action: Exclude<ContainerAction, RemoveAction>, catalog: Cat
   if (svc && svc.ports.length > 0) {
     const table = nodePorts(action.node, index, portsByNode);
     for (const port of svc.ports) {
-      for (const held of table.get(`${port.port}/${port.protocol}`) ?? []) if (hostPortsCollide(held.port, port)) add(held.container, `host port ${formatHostPort(port)}`);
+      for (const held of table.get(portKey(port)) ?? []) if (hostPortsCollide(held.port, port)) add(held.container, `host port ${formatHostPort(port)}`);
     }
   }
   return blockers;
@@ -96,10 +97,7 @@ function nodePorts(node: string, index: ObservedIndex, cache: Map<string, Map<st
     const containers = [...(index.nodes.get(node)?.containers ?? [])].sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
     for (const container of containers) {
       for (const port of heldHostPorts(container.publishedPorts)) {
-        const key = `${port.port}/${port.protocol}`;
-        const list = table.get(key);
-        if (list) list.push({ port, container });
-        else table.set(key, [{ port, container }]);
+        addTo(table, portKey(port), { port, container });
       }
     }
     cache.set(node, table);

@@ -6,8 +6,9 @@ import type { ObservedContainer } from '../docker/types.js';
 import { containerName, LABEL } from '../docker/labels.js';
 import type { Conflict } from './actions.js';
 import { replicatedSlots, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
-import { formatHostPort, heldHostPorts, hostPortsCollide, type HostPort } from './host-ports.js';
+import { formatHostPort, heldHostPorts, hostPortsCollide, portKey, type HostPort } from './host-ports.js';
 import type { ObservedIndex } from './observed-index.js';
+import { addTo } from './multimap.js';
 import { foreignOwner } from './placement-ledger.js';
 
 interface Declared {
@@ -34,10 +35,7 @@ function declare(catalog: Catalog): Declared {
     const slots = global ? svc.eligible.map((n) => n.name) : replicatedSlots(svc.spec.deploy.replicas);
     for (const slot of slots) names.set(containerName(svc.stack.name, svc.spec.name, slot), { svc, slot });
     for (const port of svc.ports) {
-      const key = `${port.port}/${port.protocol}`;
-      const list = ports.get(key);
-      if (list) list.push({ svc, port });
-      else ports.set(key, [{ svc, port }]);
+      addTo(ports, portKey(port), { svc, port });
     }
   }
   return { names, ports };
@@ -58,7 +56,7 @@ function scan(index: ObservedIndex, { names, ports }: Declared, conflicts: Confl
       }
       const seen = new Set<string>();
       for (const held of heldHostPorts(c.publishedPorts)) {
-        for (const { svc, port } of ports.get(`${held.port}/${held.protocol}`) ?? []) {
+        for (const { svc, port } of ports.get(portKey(held)) ?? []) {
           const key = `${svc.key}|${formatHostPort(port)}`;
           if (seen.has(key) || !svc.eligibleNames.has(node) || !hostPortsCollide(held, port)) continue;
           seen.add(key);

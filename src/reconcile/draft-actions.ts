@@ -6,6 +6,7 @@ import type { ObservedContainer } from '../docker/types.js';
 import { containerName, LABEL } from '../docker/labels.js';
 import type { ActionCause, ContainerAction, CreateAction, RemoveAction, RemoveKind, ReplaceAction, ReplaceKind, StartAction } from './actions.js';
 import type { Catalog } from './catalog.js';
+import { addTo } from './multimap.js';
 import { desiredContainer } from './container-spec.js';
 import type { Assessment, ReplicaAssessment, Surplus, SurplusWhy } from './drift.js';
 import { heldHostPorts, hostPortsCollide } from './host-ports.js';
@@ -22,11 +23,11 @@ const REMOVE_KIND: Record<SurplusWhy, RemoveKind> = {
 
 export function draftActions(catalog: Catalog, assessment: Assessment, commit: string): ContainerAction[] {
   const replicasOf = new Map<string, ReplicaAssessment[]>();
-  for (const r of assessment.replicas) push(replicasOf, r.svc.key, r);
+  for (const r of assessment.replicas) addTo(replicasOf, r.svc.key, r);
   const surplusOf = new Map<string, Surplus[]>();
   const undeclared: Surplus[] = [];
   for (const s of assessment.surplus) {
-    if (s.svc) push(surplusOf, s.svc.key, s);
+    if (s.svc) addTo(surplusOf, s.svc.key, s);
     else undeclared.push(s);
   }
 
@@ -97,10 +98,4 @@ function removeAction(s: Surplus): RemoveAction {
     cause,
     container: s.container,
   };
-}
-
-function push<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }

@@ -3,6 +3,8 @@
 import type { ObservedState } from '../docker/types.js';
 import { LABEL } from '../docker/labels.js';
 import type { Plan } from './actions.js';
+import { serviceKey } from './catalog.js';
+import { addTo } from './multimap.js';
 import type { ServiceStatus, DaemonStatus } from './status.js';
 
 export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStatus[] {
@@ -10,14 +12,14 @@ export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStat
   for (const node of observed.nodes) {
     for (const c of node.containers) {
       if (c.labels[LABEL.managed] !== 'true' || c.labels[LABEL.cluster] !== plan.cluster) continue;
-      push(replicas, serviceKey(c.labels[LABEL.stack], c.labels[LABEL.service]), { slot: c.labels[LABEL.slot] ?? '?', node: node.name, container: c.name, state: c.state, ...(c.health ? { health: c.health } : {}) });
+      addTo(replicas, serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? ''), { slot: c.labels[LABEL.slot] ?? '?', node: node.name, container: c.name, state: c.state, ...(c.health ? { health: c.health } : {}) });
     }
   }
   // Indexed once: a fleet deployed from nothing has a drift entry per replica.
   const drift = new Map<string, ServiceStatus['drift']>();
-  for (const d of plan.drift.entries) push(drift, serviceKey(d.stack, d.service), { node: d.node, kind: d.kind, count: d.count, containers: d.containers });
+  for (const d of plan.drift.entries) addTo(drift, serviceKey(d.stack, d.service), { node: d.node, kind: d.kind, count: d.count, containers: d.containers });
   const unplaceable = new Map<string, ServiceStatus['unplaceable']>();
-  for (const u of plan.unplaceable) push(unplaceable, serviceKey(u.stack, u.service), { slot: u.slot, reason: u.reason });
+  for (const u of plan.unplaceable) addTo(unplaceable, serviceKey(u.stack, u.service), { slot: u.slot, reason: u.reason });
   return plan.services.map((s) => {
     const key = serviceKey(s.stack, s.service);
     return {
@@ -37,16 +39,6 @@ export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStat
 // One collator for every comparison: `localeCompare` with options builds one per call,
 // which was half the CPU of a steady-state reconcile at 1,000 services.
 const SLOT_ORDER = new Intl.Collator('en', { numeric: true });
-
-function serviceKey(stack: string | undefined, service: string | undefined): string {
-  return `${stack}/${service}`;
-}
-
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 export function conflictsStatus(plan: Plan): DaemonStatus['conflicts'] {
   return plan.drift.conflicts.map((c) => ({ node: c.node, container: c.container, reason: c.message }));

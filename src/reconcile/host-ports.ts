@@ -4,12 +4,18 @@
 // the wildcard address, so "all addresses" collides with every specific one.
 import type { PortSpec } from '../manifests/model.js';
 import type { PublishedPort } from '../docker/types.js';
+import { addTo } from './multimap.js';
 
 export interface HostPort {
   port: number;
   protocol: 'tcp' | 'udp';
   /** '' when the port is bound on every address. */
   hostIp: string;
+}
+
+/** Port and protocol, the key under which bindings on any address can collide. */
+export function portKey(p: { port: number; protocol: string }): string {
+  return `${p.port}/${p.protocol}`;
 }
 
 const WILDCARDS = new Set(['', '0.0.0.0', '::']);
@@ -53,15 +59,12 @@ export class PortTable<O> {
   private readonly byPort = new Map<string, Array<{ hostIp: string; owner: O }>>();
 
   add(p: HostPort, owner: O): void {
-    const key = `${p.port}/${p.protocol}`;
-    const list = this.byPort.get(key);
-    if (list) list.push({ hostIp: p.hostIp, owner });
-    else this.byPort.set(key, [{ hostIp: p.hostIp, owner }]);
+    addTo(this.byPort, portKey(p), { hostIp: p.hostIp, owner });
   }
 
   /** Who already holds a port colliding with `p`, if anyone. */
   holder(p: HostPort): O | undefined {
-    const list = this.byPort.get(`${p.port}/${p.protocol}`);
+    const list = this.byPort.get(portKey(p));
     if (!list) return undefined;
     for (const entry of list) if (p.hostIp === '' || entry.hostIp === '' || entry.hostIp === p.hostIp) return entry.owner;
     return undefined;

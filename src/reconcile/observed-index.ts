@@ -5,6 +5,7 @@ import type { ClusterSpec } from '../manifests/model.js';
 import type { ObservedContainer, ObservedNode, ObservedState } from '../docker/types.js';
 import { isManagedBy, LABEL } from '../docker/labels.js';
 import { serviceKey } from './catalog.js';
+import { addTo } from './multimap.js';
 import { nodeAvailability, type NodeAvailability } from './node-availability.js';
 
 export interface ObservedIndex {
@@ -65,18 +66,13 @@ export function indexObserved(cluster: ClusterSpec, observed: ObservedState, los
     const key = serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? '');
     let slots = bySlot.get(key);
     if (!slots) bySlot.set(key, (slots = new Map()));
-    push(slots, c.labels[LABEL.slot] ?? '', c);
+    addTo(slots, c.labels[LABEL.slot] ?? '', c);
   }
   // A slot rarely has more than one container; when it has, their order must not depend on Docker's.
   for (const slots of bySlot.values()) for (const list of slots.values()) if (list.length > 1) list.sort((a, b) => cmp(a.node, b.node) || byNameThenId(a, b));
   return { nodes, availability: nodeAvailability(cluster, observed, lost), managed, bySlot, foreignByNode, byName };
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 function byNameThenId(a: ObservedContainer, b: ObservedContainer): number {
   return cmp(a.name, b.name) || cmp(a.id, b.id);

@@ -5,6 +5,7 @@ import { emptyCounts, isContainerAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
 import { LABEL } from '../docker/labels.js';
 import type { Assessment } from './drift.js';
+import { addTo } from './multimap.js';
 import { cmp } from './observed-index.js';
 import type { Unplaceable } from './scheduler.js';
 
@@ -27,11 +28,7 @@ export function summarizeServices(catalog: Catalog, assessment: Assessment, sche
 
   const out: ServiceSummary[] = [];
   const replicasOf = new Map<string, Assessment['replicas']>();
-  for (const r of assessment.replicas) {
-    const list = replicasOf.get(r.svc.key);
-    if (list) list.push(r);
-    else replicasOf.set(r.svc.key, [r]);
-  }
+  for (const r of assessment.replicas) addTo(replicasOf, r.svc.key, r);
   for (const svc of catalog.services) {
     const t = of(svc.stack.name, svc.spec.name);
     const replicas = replicasOf.get(svc.key) ?? [];

@@ -3,6 +3,7 @@
 // restart or `unhealthy`, and when health does not come within its deadline.
 import type { Clock } from '../clock.js';
 import type { ContainerHealthView, DockerNode } from '../docker/types.js';
+import type { HealthcheckSpec } from '../manifests/model.js';
 
 export interface HealthGateOptions {
   monitorMs: number;
@@ -12,6 +13,18 @@ export interface HealthGateOptions {
   intervalMs?: number;
   retries?: number;
   pollMs?: number;
+}
+
+/** The gate of a service's replica: its healthcheck's timings (none, or `NONE`: running is enough). */
+export function healthGateOptions(healthcheck: HealthcheckSpec | undefined, monitorMs: number): HealthGateOptions {
+  const h = healthcheck;
+  return {
+    monitorMs,
+    hasHealthcheck: h !== undefined && h.test[0] !== 'NONE',
+    ...(h?.startPeriodMs !== undefined ? { startPeriodMs: h.startPeriodMs } : {}),
+    ...(h?.intervalMs !== undefined ? { intervalMs: h.intervalMs } : {}),
+    ...(h?.retries !== undefined ? { retries: h.retries } : {}),
+  };
 }
 
 export type HealthVerdict = { healthy: true; waitedMs: number } | { healthy: false; reason: string; waitedMs: number };

@@ -14,6 +14,7 @@ import type { DesiredStateCache } from './desired-cache.js';
 import type { ReconcileResult, Target } from './reconciler.js';
 import type { ErrorStatus } from './status.js';
 import { deployedEvent, failedEvent, revertedEvent } from './fleet-events.js';
+import { compileCatalog, serviceKey } from './catalog.js';
 
 export interface RolloutContext {
   target: Target;
@@ -140,8 +141,7 @@ function judgeUnhealthy(execution: ExecutionResult, failures: ServiceFailure[], 
 }
 
 function actionOf(f: ServiceFailure, desired: DesiredState): string {
-  const spec = desired.stacks.find((s) => s.name === f.stack)?.services.find((s) => s.name === f.service);
-  return spec?.deploy.updateConfig.failureAction ?? 'rollback';
+  return compileCatalog(desired).byKey.get(serviceKey(f.stack, f.service))?.spec.deploy.updateConfig.failureAction ?? 'rollback';
 }
 
 function onlyContinue(failures: ServiceFailure[], desired: DesiredState): boolean {

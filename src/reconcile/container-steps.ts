@@ -4,7 +4,7 @@
 // Returns undefined on success, or the reason a person should read on failure.
 import type { DockerNode } from '../docker/types.js';
 import type { ServiceSpec, UpdateConfig } from '../manifests/model.js';
-import { waitUntilHealthy } from '../health/replica-health.js';
+import { healthGateOptions, waitUntilHealthy } from '../health/replica-health.js';
 import type { Action, ContainerAction, CreateAction, ReplaceAction } from './actions.js';
 import type { ExecuteOptions } from './executor.js';
 import { Semaphore } from './semaphore.js';
@@ -50,8 +50,8 @@ export class ContainerSteps {
     this.options.signal.throwIfAborted();
     const node = this.options.node(action.node);
     const event = (phase: 'start' | 'done' | 'failed', message: string) =>
-      this.options.onEvent?.({ phase, stack: action.stack, service: action.service, node: action.node, container: containerOf(action), message });
-    event('start', `${action.type} ${containerOf(action)} on ${action.node}: ${action.reason}`);
+      this.options.onEvent?.({ phase, stack: action.stack, service: action.service, node: action.node, container: action.container.name, message });
+    event('start', `${action.type} ${action.container.name} on ${action.node}: ${action.reason}`);
     try {
       switch (action.type) {
         case 'create':
@@ -77,7 +77,7 @@ export class ContainerSteps {
           return reason;
         }
       }
-      event('done', `${action.type === 'create' ? 'created' : 'started'} ${containerOf(action)} on ${action.node}`);
+      event('done', `${action.type === 'create' ? 'created' : 'started'} ${action.container.name} on ${action.node}`);
       return undefined;
     } catch (err) {
       if (this.options.signal.aborted) throw err;
@@ -153,15 +153,7 @@ export class ContainerSteps {
   }
 
   private async gate(node: DockerNode, id: string, spec: ServiceSpec | undefined, monitorMs: number): Promise<string | undefined> {
-    const h = spec?.healthcheck;
-    const hasHealthcheck = h !== undefined && h.test[0] !== 'NONE';
-    const verdict = await waitUntilHealthy(node, id, {
-      monitorMs,
-      hasHealthcheck,
-      ...(h?.startPeriodMs !== undefined ? { startPeriodMs: h.startPeriodMs } : {}),
-      ...(h?.intervalMs !== undefined ? { intervalMs: h.intervalMs } : {}),
-      ...(h?.retries !== undefined ? { retries: h.retries } : {}),
-    }, this.options.clock, this.options.signal);
+    const verdict = await waitUntilHealthy(node, id, healthGateOptions(spec?.healthcheck, monitorMs), this.options.clock, this.options.signal);
     return verdict.healthy ? undefined : verdict.reason;
   }
 
@@ -186,10 +178,6 @@ export class ContainerSteps {
     }
     return semaphore.use(work);
   }
-}
-
-function containerOf(action: ContainerAction): string {
-  return action.container.name;
 }
 
 function graceSeconds(spec: ServiceSpec | undefined): number | undefined {

@@ -6,19 +6,19 @@
 import type { Clock } from '../clock.js';
 import type { DockerNode, ObservedState } from '../docker/types.js';
 import { LABEL, isManagedBy } from '../docker/labels.js';
-import type { DesiredState, ServiceSpec } from '../manifests/model.js';
-import { waitUntilHealthy } from '../health/replica-health.js';
+import type { DesiredState } from '../manifests/model.js';
+import { healthGateOptions, waitUntilHealthy } from '../health/replica-health.js';
+import { compileCatalog, serviceKey } from './catalog.js';
 import type { ServiceFailure } from './executor.js';
 
 export async function verifyReplicas(desired: DesiredState, observed: ObservedState, node: (name: string) => DockerNode, clock: Clock, signal: AbortSignal): Promise<ServiceFailure[]> {
-  const services = new Map<string, ServiceSpec>();
-  for (const stack of desired.stacks) for (const svc of stack.services) services.set(`${stack.name}/${svc.name}`, svc);
+  const catalog = compileCatalog(desired);
   const checks: Array<Promise<ServiceFailure | undefined>> = [];
   for (const n of observed.nodes) {
     if (!n.up) continue;
     for (const c of n.containers) {
       if (!isManagedBy(c.labels, desired.cluster.name)) continue;
-      const spec = services.get(`${c.labels[LABEL.stack]}/${c.labels[LABEL.service]}`);
+      const spec = catalog.byKey.get(serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? ''))?.spec;
       if (!spec) continue;
       const failure = (reason: string): ServiceFailure => ({ stack: spec.stack, service: spec.name, node: n.name, reason, action: 'create' });
       if (c.state !== 'running') {
@@ -26,16 +26,9 @@ export async function verifyReplicas(desired: DesiredState, observed: ObservedSt
       } else if (c.health === 'unhealthy') {
         checks.push(Promise.resolve(failure(`container ${c.name} on ${n.name} is unhealthy (its healthcheck fails)`)));
       } else if (c.health === 'starting') {
-        const h = spec.healthcheck;
-        checks.push(
-          waitUntilHealthy(node(n.name), c.id, {
-            monitorMs: spec.deploy.updateConfig.monitorMs,
-            hasHealthcheck: true,
-            ...(h?.startPeriodMs !== undefined ? { startPeriodMs: h.startPeriodMs } : {}),
-            ...(h?.intervalMs !== undefined ? { intervalMs: h.intervalMs } : {}),
-            ...(h?.retries !== undefined ? { retries: h.retries } : {}),
-          }, clock, signal).then((v) => (v.healthy ? undefined : failure(v.reason))),
-        );
+        // Docker says it has a healthcheck (it reports "starting"), perhaps the image's own.
+        const gate = { ...healthGateOptions(spec.healthcheck, spec.deploy.updateConfig.monitorMs), hasHealthcheck: true };
+        checks.push(waitUntilHealthy(node(n.name), c.id, gate, clock, signal).then((v) => (v.healthy ? undefined : failure(v.reason))));
       }
     }
   }

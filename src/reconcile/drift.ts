@@ -64,7 +64,7 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
   for (const { svc, placement: p, observed: all } of schedule.slots) {
     if (!p) continue;
     const desiredName = containerName(p.stack, p.service, p.slot);
-    const { keeper, source, lostOne } = all.length === 1 ? single(all[0] as ObservedContainer, p, svc, index) : pick(all, p, svc, desiredName, index);
+    const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
       claimed.add(keeper.id);
@@ -131,27 +131,29 @@ interface Picked {
   lostOne?: ObservedContainer;
 }
 
-/** The common case, one container for the slot, without filtering or sorting. */
-function single(c: ObservedContainer, p: Placement, svc: CatalogService, index: ObservedIndex): Picked {
-  if (svc.spec.deploy.mode === 'global' && c.node !== p.slot) return {};
-  const availability = index.availability.get(c.node);
-  if (c.node === p.node && (availability === 'up' || availability === 'held')) return { keeper: c };
-  if (availability === 'up') return { source: c };
-  return availability === 'lost' ? { lostOne: c } : {};
-}
-
+/**
+ * One pass, no filtering or sorting: a slot nearly always has one container. The keeper is
+ * the best on the placement's node (its desired name first, then `candidateOrder`), the
+ * source the best on any reachable node; the first in Docker's order wins a tie.
+ */
 function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogService, desiredName: string, index: ObservedIndex): Picked {
   const global = svc.spec.deploy.mode === 'global';
   const order = candidateOrder(svc.hash);
-  const avail = (c: ObservedContainer) => index.availability.get(c.node);
-  const mine = all.filter((c) => !global || c.node === p.slot);
-  const keeper = mine
-    .filter((c) => c.node === p.node && (avail(c) === 'up' || avail(c) === 'held'))
-    .sort((a, b) => Number(b.name === desiredName) - Number(a.name === desiredName) || order(a, b))[0];
+  const named = (c: ObservedContainer): number => Number(c.name === desiredName);
+  let keeper: ObservedContainer | undefined;
+  let source: ObservedContainer | undefined;
+  let lostOne: ObservedContainer | undefined;
+  for (const c of all) {
+    if (global && c.node !== p.slot) continue;
+    const availability = index.availability.get(c.node);
+    if (c.node === p.node && (availability === 'up' || availability === 'held')) {
+      if (!keeper || named(c) - named(keeper) > 0 || (named(c) === named(keeper) && order(c, keeper) < 0)) keeper = c;
+    }
+    if (availability === 'up' && (!source || order(c, source) < 0)) source = c;
+    if (availability === 'lost') lostOne ??= c;
+  }
   if (keeper) return { keeper };
-  const source = mine.filter((c) => avail(c) === 'up').sort(order)[0];
   if (source) return { source };
-  const lostOne = mine.find((c) => avail(c) === 'lost');
   return lostOne ? { lostOne } : {};
 }
 

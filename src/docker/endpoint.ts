@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type Dockerode from 'dockerode';
 import type { TlsFiles } from '../manifests/model.js';
 import { EndpointError } from './errors.js';
@@ -41,6 +41,8 @@ export interface NodeConnection {
   pullTimeoutMs: number;
   /** ssh only: why the last host key was refused, for the error message. */
   hostKeyRejection?: { reason?: string };
+  /** tcp:// with tls only: the files, parsed once when the endpoint is read (see readTls). */
+  secureContext?: SecureContext;
 }
 
 // The keys docker-modem would otherwise take from the environment.
@@ -73,8 +75,9 @@ export function parseEndpoint(node: string, endpoint: string, options: EndpointO
     if (url.port === '') throw new EndpointError(node, endpoint, 'a tcp endpoint needs a port, as in tcp://10.0.0.5:2376');
     if (url.pathname !== '/' && url.pathname !== '') throw new EndpointError(node, endpoint, 'a tcp endpoint has no path');
     const docker: Dockerode.DockerOptions = { ...BLANK, host: stripBrackets(url.hostname), port: Number(url.port), protocol: 'http' };
-    if (options.tls) Object.assign(docker, readTls(node, endpoint, options.tls, options.baseDir ?? process.cwd()));
-    return { ...base, kind: 'tcp', docker };
+    if (!options.tls) return { ...base, kind: 'tcp', docker };
+    const { files, secureContext } = readTls(node, endpoint, options.tls, options.baseDir ?? process.cwd());
+    return { ...base, kind: 'tcp', docker: { ...docker, ...files }, secureContext };
   }
   if (scheme === 'ssh') {
     if (options.tls) throw new EndpointError(node, endpoint, 'tls applies to tcp:// endpoints only; ssh is encrypted already');
@@ -128,24 +131,26 @@ function positive(node: string, endpoint: string, what: string, n: number): numb
   return n;
 }
 
-function readTls(node: string, endpoint: string, tls: TlsFiles, baseDir: string): Pick<Dockerode.DockerOptions, 'ca' | 'cert' | 'key' | 'protocol'> {
+type TlsOptions = Pick<Dockerode.DockerOptions, 'ca' | 'cert' | 'key' | 'protocol'>;
+
+function readTls(node: string, endpoint: string, tls: TlsFiles, baseDir: string): { files: TlsOptions; secureContext: SecureContext } {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new EndpointError(node, endpoint, 'tls.cert and tls.key go together: give both for a client certificate, or neither');
   }
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const out: Pick<Dockerode.DockerOptions, 'ca' | 'cert' | 'key' | 'protocol'> = { protocol: 'https' };
+  const out: TlsOptions = { protocol: 'https' };
   if (tls.ca !== undefined) out.ca = readFile(node, endpoint, 'tls.ca', at(tls.ca));
   if (tls.cert !== undefined) out.cert = readFile(node, endpoint, 'tls.cert', at(tls.cert));
   if (tls.key !== undefined) out.key = readFile(node, endpoint, 'tls.key', at(tls.key));
-  // Parsed now, so a key that does not match its certificate or a file that is not PEM is an
-  // error of the endpoint at load time, not a failure of the first request.
+  // Parsed now and once: a key that does not match its certificate or a file that is not PEM
+  // is an error of the endpoint at load time, not of the first request, and every connection
+  // of the node reuses the context.
   try {
-    createSecureContext({ ca: out.ca, cert: out.cert, key: out.key });
+    return { files: out, secureContext: createSecureContext({ ca: out.ca, cert: out.cert, key: out.key }) };
   } catch (cause) {
     const reason = (cause as { reason?: unknown }).reason;
     throw new EndpointError(node, endpoint, `the tls files cannot be used together: ${typeof reason === 'string' ? reason : (cause as Error).message}`, { cause });
   }
-  return out;
 }
 
 function readFile(node: string, endpoint: string, what: string, path: string): Buffer {

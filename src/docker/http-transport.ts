@@ -34,7 +34,7 @@ export class HttpTransport implements EngineTransport {
   private readonly send: typeof httpRequest;
 
   constructor(connection: NodeConnection) {
-    const { socketPath, host, port, protocol, ca, cert, key } = connection.docker;
+    const { socketPath, host, port } = connection.docker;
     if (connection.kind === 'unix' && socketPath !== undefined) {
       this.target = { socketPath };
     } else if (connection.kind === 'tcp' && host !== undefined && port !== undefined) {
@@ -42,10 +42,10 @@ export class HttpTransport implements EngineTransport {
     } else {
       throw new Error(`${connection.endpoint}: node:http speaks to unix:// and tcp:// endpoints only`);
     }
-    const tls = protocol === 'https';
-    // The TLS material sits on the agent, so every connection it opens presents and checks it.
-    this.agent = tls ? new HttpsAgent({ ...AGENT_OPTIONS, ca, cert, key }) : new HttpAgent(AGENT_OPTIONS);
-    this.send = tls ? httpsRequest : httpRequest;
+    const { secureContext } = connection;
+    // The TLS context sits on the agent, so every connection it opens presents and checks it.
+    this.agent = secureContext ? new HttpsAgent({ ...AGENT_OPTIONS, secureContext }) : new HttpAgent(AGENT_OPTIONS);
+    this.send = secureContext ? httpsRequest : httpRequest;
   }
 
   request(request: EngineRequest, signal: AbortSignal, isStream: boolean): Promise<unknown> {

@@ -4,7 +4,6 @@ import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { openRepoOf, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
-import { notificationOptionProblems } from '../notify/check-options.js';
 import type { CommandIO } from './io.js';
 
 const OPTIONS: OptionSpecs = {
@@ -26,12 +25,12 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${format}`);
   const reader = await openRepoOf(options, io.env, options.ref as string | undefined);
   const result = await loadDesiredState(reader, options.path as string | undefined);
-  // Not errors: an incomplete notification never holds up a deploy, but CI should say so.
-  const warnings = (result.state?.cluster.notifications ?? []).flatMap((n) => notificationOptionProblems(n).filter((p) => p.severity === 'incomplete').map((p) => `${result.state?.cluster.file}: warning: ${p.message}`));
+  // Not errors (an incomplete notification never holds up a deploy), but CI should say so.
+  const warnings = result.warnings ?? [];
   if (format === 'json') {
     io.out(JSON.stringify({ valid: result.problems.length === 0, revision: reader.revision, cluster: result.clusterPath, errors: result.problems, warnings }, null, 2));
   } else if (result.state) {
-    for (const warning of warnings) io.err(warning);
+    for (const w of warnings) io.err(formatProblem({ ...w, message: `warning: ${w.message}` }));
     const services = result.state.stacks.reduce((n, s) => n + s.services.length, 0);
     io.out(`${result.clusterPath}: valid (${result.state.cluster.nodes.length} node(s), ${result.state.stacks.length} stack(s), ${services} service(s)) at ${reader.revision}`);
   } else {

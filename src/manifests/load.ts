@@ -19,6 +19,8 @@ export interface LoadResult {
   /** Present only when there are no problems. */
   state?: DesiredState;
   problems: ManifestProblem[];
+  /** What does not make the commit invalid but a person should fix (positioned like problems). */
+  warnings?: ManifestProblem[];
   /** The cluster directory that was loaded (resolved when not given). */
   clusterPath: string;
 }
@@ -36,7 +38,8 @@ export async function loadDesiredState(reader: RepoReader, clusterPath?: string)
   if (!clusterSource) return { problems, clusterPath: resolved };
 
   validateAgainstSchema('cluster', clusterSource, problems);
-  const cluster = normalizeCluster(clusterSource, problems);
+  const warnings: ManifestProblem[] = [];
+  const cluster = normalizeCluster(clusterSource, problems, warnings);
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
@@ -47,8 +50,8 @@ export async function loadDesiredState(reader: RepoReader, clusterPath?: string)
   const stacks = loaded.filter(Boolean);
   checkAcrossStacks(stacks, problems);
   const sorted = sortProblems(problems);
-  if (sorted.length > 0) return { problems: sorted, clusterPath: resolved };
-  return { state: { revision: reader.revision, cluster, stacks: stacks.map((s) => s.stack) }, problems: [], clusterPath: resolved };
+  if (sorted.length > 0) return { problems: sorted, warnings, clusterPath: resolved };
+  return { state: { revision: reader.revision, cluster, stacks: stacks.map((s) => s.stack) }, problems: [], warnings, clusterPath: resolved };
 }
 
 async function resolveClusterPath(reader: RepoReader, clusterPath: string | undefined, problems: ManifestProblem[]): Promise<string | undefined> {

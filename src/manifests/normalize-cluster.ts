@@ -13,7 +13,8 @@ export const DEFAULT_POLICY: AdmissionPolicy = { allowPrivileged: false, allowHo
 
 const isRecord = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]): ClusterSpec {
+/** `warnings`: what does not stop the commit (an incomplete notification) but CI should show. */
+export function normalizeCluster(source: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[] = []): ClusterSpec {
   const root = isRecord(source.value) ? source.value : {};
   const spec = isRecord(root.spec) ? root.spec : {};
   const metadata = isRecord(root.metadata) ? root.metadata : {};
@@ -31,7 +32,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   reportDuplicates(source, problems, spec.stacks, 'stack');
   reportDuplicates(source, problems, spec.notifications, 'notification');
   const notifications = (Array.isArray(spec.notifications) ? spec.notifications : []).map((n) => (isRecord(n) ? toNotification(n) : undefined));
-  checkNotifications(source, problems, notifications);
+  checkNotifications(source, problems, warnings, notifications);
 
   const sync = isRecord(spec.sync) ? spec.sync : {};
   const policy = isRecord(spec.policy) ? spec.policy : {};
@@ -69,12 +70,12 @@ function toNotification(raw: Raw): NotificationSpec {
  * refused like any policy violation, so the config repo's CI catches it before merge. A
  * notification that is merely incomplete is not an error: it never holds up a deploy.
  */
-function checkNotifications(source: YamlSource, problems: ManifestProblem[], list: Array<NotificationSpec | undefined>): void {
+function checkNotifications(source: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], list: Array<NotificationSpec | undefined>): void {
   list.forEach((spec, i) => {
     if (spec === undefined) return;
     for (const p of notificationOptionProblems(spec)) {
-      if (p.severity !== 'credential') continue;
-      problems.push(source.problem(['spec', 'notifications', i, ...(p.key !== undefined ? [p.key] : [])], p.message));
+      const found = source.problem(['spec', 'notifications', i, ...(p.key !== undefined ? [p.key] : [])], p.message);
+      (p.severity === 'credential' ? problems : warnings).push(found);
     }
   });
 }

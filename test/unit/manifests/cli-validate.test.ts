@@ -91,15 +91,16 @@ test('an incomplete notification is a warning, not an error: exit 0, and JSON li
   const repo = fixturePath('valid', 'notification-incomplete');
   assert.equal(await main(['validate', '--repo', repo], io), 0);
   assert.deepEqual(io.stderr, [
-    'clusters/c/cluster.yaml: warning: notification statuses: the github provider needs repository: owner/name',
-    'clusters/c/cluster.yaml: warning: notification ops: the slack provider needs urlFile or urlEnv',
+    'clusters/c/cluster.yaml:13:7: warning: notification statuses: the github provider needs repository: owner/name (at /spec/notifications/0)',
+    'clusters/c/cluster.yaml:16:7: warning: notification ops: the slack provider needs urlFile or urlEnv (at /spec/notifications/1)',
   ]);
   assert.match(io.stdout[0] ?? '', /^clusters\/c: valid /);
   const json = capture();
   assert.equal(await main(['validate', '--repo', repo, '--format', 'json'], json), 0);
-  const report = JSON.parse(json.stdout.join('\n')) as { valid: boolean; warnings: string[] };
+  const report = JSON.parse(json.stdout.join('\n')) as { valid: boolean; warnings: Array<{ file: string; line: number; pointer: string; message: string }> };
   assert.equal(report.valid, true);
-  assert.equal(report.warnings.length, 2);
+  assert.deepEqual(report.warnings.map((w) => [w.file, w.line, w.pointer]), [['clusters/c/cluster.yaml', 13, '/spec/notifications/0'], ['clusters/c/cluster.yaml', 16, '/spec/notifications/1']]);
+  assert.match(report.warnings[1]?.message ?? '', /the slack provider needs urlFile or urlEnv/);
 });
 
 test('an unknown notification provider, even an Object property name, is a schema error and not a crash', async () => {

@@ -3,6 +3,7 @@
 // pasted Slack URL before merge and the daemon never applies it; `flotilla validate` prints
 // the rest as warnings. The dispatcher checks the same again when it reads the secrets.
 import type { NotificationSpec } from '../manifests/model.js';
+import type { SecretName } from './options.js';
 
 export interface NotificationOptionProblem {
   /** The option the problem is about, e.g. `url`; undefined for the entry as a whole. */
@@ -16,8 +17,6 @@ export interface NotificationOptionProblem {
   severity: 'credential' | 'incomplete';
   message: string;
 }
-
-type SecretName = 'url' | 'secret' | 'token';
 
 /** What each provider needs: the secrets, and whether each may be written inline. */
 const NEEDS: Record<NotificationSpec['provider'], Array<{ name: SecretName; inline: boolean }>> = {
@@ -51,7 +50,8 @@ export function notificationOptionProblems(spec: NotificationSpec): Notification
   return problems;
 }
 
-function carriesCredentials(url: string): boolean {
+/** Whether a URL has a user, password or query string: the places a webhook URL hides a credential. */
+export function carriesCredentials(url: string): boolean {
   try {
     const parsed = new URL(url);
     return parsed.username !== '' || parsed.password !== '' || parsed.search !== '';

@@ -4,6 +4,7 @@
 //   X-Flotilla-Event: <event type>    X-Flotilla-Delivery: <id, the same on every retry>
 // The URL may be written in Git (it is not the credential); the secret never is.
 import { createHmac } from 'node:crypto';
+import { carriesCredentials } from './check-options.js';
 import type { ProviderFactory } from './context.js';
 import { expectSuccess, post, safeTarget } from './http.js';
 import { requireHttpUrl, requireSecretOption, stringOption } from './options.js';
@@ -35,8 +36,3 @@ export const createWebhookProvider: ProviderFactory = (spec, context) => {
     },
   };
 };
-
-function carriesCredentials(url: string): boolean {
-  const parsed = new URL(url);
-  return parsed.username !== '' || parsed.password !== '' || parsed.search !== '';
-}

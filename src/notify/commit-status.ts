@@ -3,7 +3,12 @@
 // described as "Reverted" when the daemon rolled the cluster back from it (no forge has a
 // "reverted" state; DESIGN.md counts every revert as a failure). Other events set nothing.
 import type { CommitStatus } from '../review/poster.js';
+import type { ProviderContext } from './context.js';
+import { safeTarget } from './http.js';
+import { requireHttpUrl, requireSecretOption, stringOption } from './options.js';
+import type { NotificationProvider } from './provider.js';
 import type { FleetEvent } from './types.js';
+import type { NotificationSpec } from '../manifests/model.js';
 
 export const DEPLOY_STATUS_CONTEXT = 'flotilla/deploy';
 
@@ -34,4 +39,34 @@ export function deployStatus(event: FleetEvent, maxDescription: number): { sha: 
   const flat = text.replace(/\s+/g, ' ').trim();
   const description = flat.length <= maxDescription ? flat : `${flat.slice(0, maxDescription - 1)}…`;
   return { sha: event.revision, status: { context: DEPLOY_STATUS_CONTEXT, state, description } };
+}
+
+/** What a forge's API client offers for deploy statuses; `where` is a repository or project. */
+export interface DeployStatusApi {
+  readonly limits: { statusDescription: number };
+  setStatus(where: string, sha: string, status: CommitStatus, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The notification provider of a forge (github, gitlab): reads `apiUrl` (default
+ * `defaultApiUrl`) and the token from `tokenFile` or `tokenEnv`, and sets the deploy status
+ * of each event on `where` through the client `makeApi` builds.
+ */
+export function deployStatusProvider(
+  spec: NotificationSpec,
+  context: ProviderContext,
+  where: string,
+  defaultApiUrl: string,
+  makeApi: (options: { apiUrl: string; token: string; timeoutMs: number }) => DeployStatusApi,
+): NotificationProvider {
+  const apiUrl = requireHttpUrl(spec, stringOption(spec, 'apiUrl') ?? defaultApiUrl, 'apiUrl');
+  const api = makeApi({ apiUrl, token: requireSecretOption(spec, 'token', context.secrets, false), timeoutMs: context.timeoutMs });
+  return {
+    kind: spec.provider,
+    target: safeTarget(apiUrl),
+    async deliver(event, attempt) {
+      const update = deployStatus(event, api.limits.statusDescription);
+      if (update) await api.setStatus(where, update.sha, update.status, attempt.signal);
+    },
+  };
 }

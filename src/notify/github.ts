@@ -4,10 +4,9 @@
 // and works for Gitea and Forgejo too (https://gitea.example.com/api/v1), whose API has the
 // same endpoints. The token comes from a file or the environment, never from Git.
 import type { ProviderFactory } from './context.js';
-import { safeTarget } from './http.js';
 import { NotificationConfigError } from './provider.js';
-import { requireHttpUrl, requireSecretOption, stringOption } from './options.js';
-import { deployStatus } from './commit-status.js';
+import { stringOption } from './options.js';
+import { deployStatusProvider } from './commit-status.js';
 import { callApi, nextLink, type ApiCall } from '../review/forge-http.js';
 import type { CommitStatus, ReviewPoster } from '../review/poster.js';
 
@@ -102,14 +101,5 @@ function sameOrigin(url: string, base: string): boolean {
 export const createGitHubProvider: ProviderFactory = (spec, context) => {
   const repository = stringOption(spec, 'repository');
   if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new NotificationConfigError(spec.name, 'the github provider needs repository: owner/name');
-  const apiUrl = requireHttpUrl(spec, stringOption(spec, 'apiUrl') ?? GITHUB_API_URL, 'apiUrl');
-  const api = new GitHubApi({ apiUrl, token: requireSecretOption(spec, 'token', context.secrets, false), timeoutMs: context.timeoutMs });
-  return {
-    kind: 'github',
-    target: safeTarget(apiUrl),
-    async deliver(event, attempt) {
-      const update = deployStatus(event, api.limits.statusDescription);
-      if (update) await api.setStatus(repository, update.sha, update.status, attempt.signal);
-    },
-  };
+  return deployStatusProvider(spec, context, repository, GITHUB_API_URL, (options) => new GitHubApi(options));
 };

@@ -3,10 +3,9 @@
 // note per merge request. Projects are named by numeric id or by path (group/project). The
 // token (personal, project or group access token) comes from a file or the environment.
 import type { ProviderFactory } from './context.js';
-import { safeTarget } from './http.js';
 import { NotificationConfigError } from './provider.js';
-import { requireHttpUrl, requireSecretOption, stringOption } from './options.js';
-import { deployStatus } from './commit-status.js';
+import { stringOption } from './options.js';
+import { deployStatusProvider } from './commit-status.js';
 import { callApi, type ApiCall } from '../review/forge-http.js';
 import type { CommitState, CommitStatus, ReviewPoster } from '../review/poster.js';
 
@@ -90,14 +89,5 @@ function projectPath(project: string): string {
 export const createGitLabProvider: ProviderFactory = (spec, context) => {
   const project = stringOption(spec, 'project');
   if (project === undefined || project.trim() === '') throw new NotificationConfigError(spec.name, 'the gitlab provider needs project: a project id or group/project path');
-  const apiUrl = requireHttpUrl(spec, stringOption(spec, 'apiUrl') ?? GITLAB_API_URL, 'apiUrl');
-  const api = new GitLabApi({ apiUrl, token: requireSecretOption(spec, 'token', context.secrets, false), timeoutMs: context.timeoutMs });
-  return {
-    kind: 'gitlab',
-    target: safeTarget(apiUrl),
-    async deliver(event, attempt) {
-      const update = deployStatus(event, api.limits.statusDescription);
-      if (update) await api.setStatus(project, update.sha, update.status, attempt.signal);
-    },
-  };
+  return deployStatusProvider(spec, context, project, GITLAB_API_URL, (options) => new GitLabApi(options));
 };

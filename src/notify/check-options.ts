@@ -39,15 +39,35 @@ export function notificationOptionProblems(spec: NotificationSpec): Notification
       problems.push({ severity: 'incomplete', message: `notification ${spec.name}: the ${spec.provider} provider needs ${inline ? `${name}, ` : ''}${name}File or ${name}Env` });
     }
   }
-  const where = spec.provider === 'github' ? 'repository' : spec.provider === 'gitlab' ? 'project' : undefined;
-  if (where && (typeof spec.options[where] !== 'string' || (spec.options[where] as string).trim() === '')) {
-    problems.push({ severity: 'incomplete', message: `notification ${spec.name}: the ${spec.provider} provider needs ${where}: ${where === 'repository' ? 'owner/name' : 'a project id or group/project path'}` });
+  const targetProblem = forgeTargetProblem(spec);
+  if (targetProblem !== undefined) {
+    problems.push({ severity: 'incomplete', message: `notification ${spec.name}: ${targetProblem}` });
   }
   const url = spec.options.url;
   if (spec.provider === 'webhook' && typeof url === 'string' && carriesCredentials(url)) {
     problems.push({ key: 'url', severity: 'credential', message: `notification ${spec.name}: this webhook URL carries a user, password or query string, which may be a credential; give it with urlFile or urlEnv instead` });
   }
   return problems;
+}
+
+/** A GitHub (or Gitea) repository as the API names it. */
+const OWNER_NAME = /^[^/\s]+\/[^/\s]+$/;
+
+/**
+ * What is wrong with the repository (github) or project (gitlab) a forge provider sets
+ * statuses on; undefined when it is fine or the provider is neither. The provider factories
+ * call it too, so `flotilla validate` warns about exactly what the daemon would refuse.
+ */
+export function forgeTargetProblem(spec: NotificationSpec): string | undefined {
+  if (spec.provider === 'github') {
+    const repository = spec.options.repository;
+    return typeof repository === 'string' && OWNER_NAME.test(repository) ? undefined : 'the github provider needs repository: owner/name';
+  }
+  if (spec.provider === 'gitlab') {
+    const project = spec.options.project;
+    return typeof project === 'string' && project.trim() !== '' ? undefined : 'the gitlab provider needs project: a project id or group/project path';
+  }
+  return undefined;
 }
 
 /** Whether a URL has a user, password or query string: the places a webhook URL hides a credential. */

@@ -5,7 +5,7 @@
 // same endpoints. The token comes from a file or the environment, never from Git.
 import type { ProviderFactory } from './context.js';
 import { NotificationConfigError } from './provider.js';
-import { stringOption } from './options.js';
+import { forgeTargetProblem } from './check-options.js';
 import { deployStatusProvider } from './commit-status.js';
 import { callApi, nextLink, type ApiCall } from '../review/forge-http.js';
 import type { CommitStatus, ReviewPoster } from '../review/poster.js';
@@ -99,7 +99,7 @@ function sameOrigin(url: string, base: string): boolean {
  * `tokenEnv`, and `apiUrl` for GitHub Enterprise or Gitea.
  */
 export const createGitHubProvider: ProviderFactory = (spec, context) => {
-  const repository = stringOption(spec, 'repository');
-  if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new NotificationConfigError(spec.name, 'the github provider needs repository: owner/name');
-  return deployStatusProvider(spec, context, repository, GITHUB_API_URL, (options) => new GitHubApi(options));
+  const problem = forgeTargetProblem(spec);
+  if (problem !== undefined) throw new NotificationConfigError(spec.name, problem);
+  return deployStatusProvider(spec, context, spec.options.repository as string, GITHUB_API_URL, (options) => new GitHubApi(options));
 };

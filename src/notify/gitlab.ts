@@ -4,7 +4,7 @@
 // token (personal, project or group access token) comes from a file or the environment.
 import type { ProviderFactory } from './context.js';
 import { NotificationConfigError } from './provider.js';
-import { stringOption } from './options.js';
+import { forgeTargetProblem } from './check-options.js';
 import { deployStatusProvider } from './commit-status.js';
 import { callApi, type ApiCall } from '../review/forge-http.js';
 import type { CommitState, CommitStatus, ReviewPoster } from '../review/poster.js';
@@ -87,7 +87,7 @@ function projectPath(project: string): string {
  * `tokenEnv`, and `apiUrl` for a self-hosted GitLab.
  */
 export const createGitLabProvider: ProviderFactory = (spec, context) => {
-  const project = stringOption(spec, 'project');
-  if (project === undefined || project.trim() === '') throw new NotificationConfigError(spec.name, 'the gitlab provider needs project: a project id or group/project path');
-  return deployStatusProvider(spec, context, project, GITLAB_API_URL, (options) => new GitLabApi(options));
+  const problem = forgeTargetProblem(spec);
+  if (problem !== undefined) throw new NotificationConfigError(spec.name, problem);
+  return deployStatusProvider(spec, context, spec.options.project as string, GITLAB_API_URL, (options) => new GitLabApi(options));
 };

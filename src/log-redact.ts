@@ -45,7 +45,7 @@ export class SecretRedactor {
 
   scrub(text: string): string {
     let out = text;
-    for (const form of this.forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    for (const form of this.forms) out = out.replaceAll(form, REDACTED);
     return out;
   }
 }

@@ -6,7 +6,7 @@
 // message from a library that echoes a URL or header cannot leak one either.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { SecretRedactor } from './log-redact.js';
+import { REDACTED, SecretRedactor } from './log-redact.js';
 
 export type { Logger };
 export { SecretRedactor };
@@ -36,7 +36,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? (process.stdout.isTTY === true && options.destination === undefined);
   const out: OutStream = options.destination ?? pino.destination({ sync: false });
   const stream = new ScrubbingStream(out, options.secrets ?? new SecretRedactor(), pretty);
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: pretty ? {} : { app: 'flotilla' } }, stream);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: REDACTED }, base: pretty ? {} : { app: 'flotilla' } }, stream);
 }
 
 /** A logger that drops everything, for tests and one-shot CLI commands with their own output. */

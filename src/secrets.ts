@@ -7,17 +7,20 @@ export class SecretError extends Error {
 
 /** Reads a secret from `file` (trimmed) or else from `env[envName]`; undefined when neither is set. */
 export function readSecret(file: string | undefined, envName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new SecretError(`cannot read the secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const value = text.trim();
-    if (!value) throw new SecretError(`the secret file ${file} is empty`);
-    return value;
-  }
+  if (file) return readSecretFile(file);
   const value = env[envName]?.trim();
   return value ? value : undefined;
+}
+
+/** The trimmed content of a secret file; `what` names the file in errors (an option, say). */
+export function readSecretFile(file: string, what = 'the secret file'): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SecretError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const value = text.trim();
+  if (!value) throw new SecretError(`${what} ${file} is empty`);
+  return value;
 }

@@ -2,10 +2,10 @@
 // names (`urlFile`/`urlEnv`, `secretFile`/`secretEnv`, `tokenFile`/`tokenEnv`) once, when the
 // notification is configured. The values live in files or the environment of the daemon,
 // never in Git; a missing one is a NotificationConfigError for that notification only.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { NotificationSpec } from '../manifests/model.js';
 import { NotificationConfigError } from './provider.js';
+import { readSecretFile } from '../secrets.js';
 
 export interface SecretSources {
   env: NodeJS.ProcessEnv;
@@ -42,14 +42,12 @@ export function resolveSecretOption(spec: NotificationSpec, name: SecretName, so
   }
   if (file !== undefined) {
     const path = isAbsolute(file) ? file : resolve(sources.baseDir, file);
-    let text: string;
+    let value: string;
     try {
-      text = readFileSync(path, 'utf8');
+      value = readSecretFile(path, `${name}File`);
     } catch (err) {
-      throw new NotificationConfigError(spec.name, `cannot read ${name}File ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new NotificationConfigError(spec.name, (err as Error).message);
     }
-    const value = text.trim();
-    if (!value) throw new NotificationConfigError(spec.name, `${name}File ${path} is empty`);
     sources.onSecret?.(value);
     return value;
   }

@@ -25,7 +25,7 @@ import { startGitServer, type GitServer } from '../support/git-server.js';
 import { gitEnv } from '../support/git-workcopy.js';
 import { loadImages, WEB_HEALTHY } from '../support/images.js';
 import { requireDocker } from '../support/requirements.js';
-import nock from '../unit/review/nock.js';
+import nock from '../unit/notify/nock.js';
 import { changed, fixture, obj, SECRET, signatureHeader, type Fixture } from '../unit/webhooks/support.js';
 
 const TOKEN = 'review-e2e-token';

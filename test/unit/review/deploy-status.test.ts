@@ -1,6 +1,6 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import nock from './nock.js';
+import nock from '../notify/nock.js';
 import type { NotificationSpec } from '../../../src/manifests/model.js';
 import { createGitHubProvider } from '../../../src/notify/github.js';
 import { createGitLabProvider } from '../../../src/notify/gitlab.js';

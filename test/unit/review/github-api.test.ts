@@ -1,6 +1,6 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import nock from './nock.js';
+import nock from '../notify/nock.js';
 import { GitHubApi } from '../../../src/notify/github.js';
 import { DeliveryError } from '../../../src/notify/provider.js';
 

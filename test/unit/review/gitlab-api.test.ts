@@ -1,6 +1,6 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import nock from './nock.js';
+import nock from '../notify/nock.js';
 import { GitLabApi } from '../../../src/notify/gitlab.js';
 
 afterEach(() => {

@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { DeliveryError } from '../notify/provider.js';
-import { retryAfterMs } from '../notify/http.js';
+import { expectSuccess } from '../notify/http.js';
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
@@ -70,10 +70,10 @@ export function callApi(call: ApiCall): Promise<ApiResult> {
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         const text = Buffer.concat(chunks).toString('utf8');
-        if (status < 200 || status >= 300) {
-          const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
-          const detail = text.replace(/\s+/g, ' ').trim().slice(0, 300);
-          return reject(new DeliveryError(`${what} answered ${status}${detail ? `: ${detail}` : ''}`, retryable, status, retryAfterMs(res.headers['retry-after'])));
+        try {
+          expectSuccess({ status, headers: res.headers, body: text }, what);
+        } catch (err) {
+          return reject(err);
         }
         resolve({ status, headers: res.headers, body: parseJson(text) });
       });

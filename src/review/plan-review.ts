@@ -4,9 +4,9 @@
 import { posix } from 'node:path';
 import type { NodePool } from '../docker/node-pool.js';
 import type { NodeSpec } from '../manifests/model.js';
-import { loadDesiredState } from '../manifests/load.js';
 import type { ManifestProblem } from '../manifests/problems.js';
 import type { Plan } from '../reconcile/actions.js';
+import type { DesiredStateCache } from '../reconcile/desired-cache.js';
 import { plan as makePlan } from '../reconcile/planner.js';
 import type { GitSource } from '../sync/git-source.js';
 import { observeForReview } from './review-fleet.js';
@@ -14,6 +14,11 @@ import { observeForReview } from './review-fleet.js';
 export interface ReviewPlanDeps {
   source: GitSource;
   clusterPath?: string;
+  /**
+   * Loads and validates commits once: every review reads the tracked branch's head too,
+   * which stays the same from one review to the next.
+   */
+  desired: DesiredStateCache;
   /** The review's own node pool (see review-fleet.ts). */
   pool: NodePool;
 }
@@ -29,7 +34,7 @@ export async function planReview(deps: ReviewPlanDeps, revision: string, fetchEr
   let cluster = trusted.name ?? fallbackName(deps.clusterPath);
   if (fetchError !== undefined) return { kind: 'error', cluster, revision, message: fetchError };
   try {
-    const loaded = await loadDesiredState(await deps.source.reader(revision), deps.clusterPath);
+    const loaded = await deps.desired.load(revision);
     cluster = trusted.name ?? loaded.state?.cluster.name ?? posix.basename(loaded.clusterPath);
     if (!loaded.state) return { kind: 'invalid', cluster, revision, problems: loaded.problems };
     const desired = loaded.state;
@@ -53,7 +58,7 @@ interface TrustedCluster {
 async function trustedCluster(deps: ReviewPlanDeps): Promise<TrustedCluster> {
   try {
     const head = await deps.source.fetch();
-    const loaded = await loadDesiredState(await deps.source.reader(head.revision), deps.clusterPath);
+    const loaded = await deps.desired.load(head.revision);
     if (loaded.state) return { name: loaded.state.cluster.name, nodes: loaded.state.cluster.nodes };
     return { nodes: [], note: 'The tracked branch does not validate, so no node was observed: every node is planned as empty.' };
   } catch (err) {

@@ -8,7 +8,8 @@ import { NodePool, type NodeFactory } from '../docker/node-pool.js';
 import type { GitSource } from '../sync/git-source.js';
 import type { PullRequestEvent, WebhookProviderName } from '../sync/webhooks/types.js';
 import { isCommitId } from '../sync/webhooks/payload-fields.js';
-import { planReview, type ReviewOutcome } from './plan-review.js';
+import { DesiredStateCache } from '../reconcile/desired-cache.js';
+import { planReview, type ReviewOutcome, type ReviewPlanDeps } from './plan-review.js';
 import type { ReviewPoster } from './poster.js';
 import { CoalescingQueue } from './review-queue.js';
 import { PLAN_STATUS_CONTEXT, planMarker, reviewComment, reviewStatus } from './render-review.js';
@@ -33,11 +34,12 @@ export interface ReviewReport {
 }
 
 export class PullRequestReviewer {
-  private readonly pool: NodePool;
+  private readonly deps: ReviewPlanDeps;
   private readonly queue: CoalescingQueue<PullRequestEvent>;
 
   constructor(private readonly options: ReviewerOptions) {
-    this.pool = new NodePool(options.nodeFactory);
+    const { source, clusterPath } = options;
+    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath), ...(clusterPath ? { clusterPath } : {}) };
     this.queue = new CoalescingQueue(
       async (event) => void (await this.review(event)),
       (err, event) => options.log.error({ err, provider: event.provider, repository: event.apiRepository, pullRequest: event.number }, 'pull request review failed'),
@@ -63,8 +65,7 @@ export class PullRequestReviewer {
     // Best effort: a forge that refuses a pending status must not stop the review.
     await poster.setStatus(event.apiRepository, revision, { context: PLAN_STATUS_CONTEXT, state: 'pending', description: 'Planning against the live fleet…' })
       .catch((err: unknown) => log.warn({ err }, 'could not set the pending plan status'));
-    const deps = { source: this.options.source, pool: this.pool, ...(this.options.clusterPath ? { clusterPath: this.options.clusterPath } : {}) };
-    const outcome = await planReview(deps, revision, fetched.error);
+    const outcome = await planReview(this.deps, revision, fetched.error);
 
     const body = reviewComment(outcome, poster.limits.commentBody);
     const status = reviewStatus(outcome, poster.limits.statusDescription);

@@ -14,7 +14,7 @@ import { observedFromDesired, withEmptyNodes } from '../review/synthetic-observe
 import type { ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
-import { openRepoOf, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
+import { repoOpener, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
 
 const OPTIONS: OptionSpecs = {
@@ -37,7 +37,8 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const format = options.format as string;
   if (!['text', 'markdown', 'json'].includes(format)) throw new UsageError(`--format must be text, markdown or json, got ${format}`);
   const clusterPath = options.path as string | undefined;
-  const loaded = await loadDesiredState(await openRepoOf(options, io.env, options.ref as string | undefined), clusterPath);
+  const open = repoOpener(options, io.env);
+  const loaded = await loadDesiredState(await open(options.ref as string | undefined), clusterPath);
   if (!loaded.state) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`${loaded.clusterPath}: ${loaded.problems.length} validation error(s); nothing planned`);
@@ -47,7 +48,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const base = options.base as string | undefined;
   let observed: ObservedState;
   if (base !== undefined) {
-    const baseLoaded = await loadDesiredState(await openRepoOf(options, io.env, base), clusterPath ?? loaded.clusterPath);
+    const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath);
     if (!baseLoaded.state) {
       for (const p of baseLoaded.problems) io.err(formatProblem(p));
       io.err(`--base ${base}: ${baseLoaded.problems.length} validation error(s) at the base; nothing to compare with`);

@@ -4,14 +4,17 @@
 import type { RepoReader } from '../manifests/repo-reader.js';
 import { readSecret } from '../secrets.js';
 import { openRepo } from './open-repo.js';
-import type { OptionSpecs, ParsedOptions } from './options.js';
+import type { OptionSpec, OptionSpecs, ParsedOptions } from './options.js';
+
+/** Also the daemon's (`flotilla run`), whose other repository options read differently. */
+export const GIT_TOKEN_FILE_OPTION: OptionSpec = { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' };
 
 export const REPO_OPTIONS: OptionSpecs = {
   repo: { type: 'string', default: '.', value: 'URL|DIR', description: 'Config repository: a directory (read as it is on disk), a local Git repository, or an https:// URL' },
   branch: { type: 'string', default: 'main', value: 'NAME', description: 'Branch of a URL repository' },
   path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where the Git cache of a URL repository lives' },
-  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
+  'git-token-file': GIT_TOKEN_FILE_OPTION,
 };
 
 /** `--ref`, for the commands that read one commit rather than the branch head. */
@@ -24,8 +27,11 @@ export function gitToken(options: ParsedOptions, env: NodeJS.ProcessEnv): string
   return readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', env);
 }
 
-/** The repository of these options at `ref` (undefined: the files on disk, or the branch head of a URL). */
-export function openRepoOf(options: ParsedOptions, env: NodeJS.ProcessEnv, ref: string | undefined): Promise<RepoReader> {
+/**
+ * Opens the repository of these options at a ref (undefined: the files on disk, or the
+ * branch head of a URL); the token is read once, however many refs are opened.
+ */
+export function repoOpener(options: ParsedOptions, env: NodeJS.ProcessEnv): (ref: string | undefined) => Promise<RepoReader> {
   const token = gitToken(options, env);
-  return openRepo(options.repo as string, ref, { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) });
+  return (ref) => openRepo(options.repo as string, ref, { branch: options.branch as string, stateDir: options['state-dir'] as string, ...(token ? { token } : {}) });
 }

@@ -13,6 +13,7 @@ import { webhookRoutes } from '../server/webhook-routes.js';
 import { PullRequestReviewer } from '../review/reviewer.js';
 import { reviewPosters } from '../review/posters.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
+import { GIT_TOKEN_FILE_OPTION, gitToken } from './repo-options.js';
 import { applyMemoryMode, parseMemoryMode } from './memory-mode.js';
 import type { CommandIO } from './io.js';
 
@@ -23,7 +24,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   interval: { type: 'string', default: '30s', value: 'DURATION', description: 'How often to poll Git and re-check the nodes' },
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
   listen: { type: 'string', default: '127.0.0.1:9797', value: 'HOST:PORT', description: 'Address of the HTTP API, metrics and webhooks' },
-  'git-token-file': { type: 'string', value: 'FILE', description: 'File holding the Git HTTPS token (or set FLOTILLA_GIT_TOKEN)' },
+  'git-token-file': GIT_TOKEN_FILE_OPTION,
   'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
   'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
   'github-token-file': { type: 'string', value: 'FILE', description: 'GitHub token for pull-request plan comments and statuses (or set FLOTILLA_GITHUB_TOKEN)' },
@@ -51,20 +52,20 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const intervalMs = parseDurationOption('interval', options.interval as string);
   applyMemoryMode(parseUsage(() => parseMemoryMode(options['memory-mode'] as string)));
   const secrets = new SecretRedactor();
-  const log = createLogger({ level: options['log-level'] as string, secrets });
-  const gitToken = readSecret(options['git-token-file'] as string | undefined, 'FLOTILLA_GIT_TOKEN', io.env);
+  const log = parseUsage(() => createLogger({ level: options['log-level'] as string, secrets }));
+  const token = gitToken(options, io.env);
   const apiToken = readSecret(options['api-token-file'] as string | undefined, 'FLOTILLA_API_TOKEN', io.env);
   const webhookSecret = readSecret(options['webhook-secret-file'] as string | undefined, 'FLOTILLA_WEBHOOK_SECRET', io.env);
   const githubToken = readSecret(options['github-token-file'] as string | undefined, 'FLOTILLA_GITHUB_TOKEN', io.env);
   const gitlabToken = readSecret(options['gitlab-token-file'] as string | undefined, 'FLOTILLA_GITLAB_TOKEN', io.env);
   const giteaToken = readSecret(options['gitea-token-file'] as string | undefined, 'FLOTILLA_GITEA_TOKEN', io.env);
-  for (const value of [gitToken, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
+  for (const value of [token, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
   const app = await buildApp({
     repo: options.repo as string,
     branch: options.branch as string,
     ...(options.path ? { clusterPath: options.path as string } : {}),
     stateDir: resolve(options['state-dir'] as string),
-    ...(gitToken ? { gitToken } : {}),
+    ...(token ? { gitToken: token } : {}),
     nodeGraceMs: parseDurationOption('node-grace', options['node-grace'] as string),
     healthGate: true,
     defaultMetrics: true,

@@ -3,7 +3,7 @@
 import { loadDesiredState } from '../manifests/load.js';
 import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
-import { openRepoOf, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
+import { repoOpener, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
 
 const OPTIONS: OptionSpecs = {
@@ -23,7 +23,7 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   const { options } = parseOptions(argv, OPTIONS, io.env);
   const format = options.format as string;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${format}`);
-  const reader = await openRepoOf(options, io.env, options.ref as string | undefined);
+  const reader = await repoOpener(options, io.env)(options.ref as string | undefined);
   const result = await loadDesiredState(reader, options.path as string | undefined);
   // Not errors (an incomplete notification never holds up a deploy), but CI should say so.
   const warnings = result.warnings ?? [];

@@ -2,7 +2,8 @@
 // the daemon to the first Docker API request of the reconcile it triggers, on a real fleet
 // (one dockerd per network namespace) with the daemon's own pieces as `flotilla run`
 // builds them: buildApp (Git source on the real Git test server, real EngineNodes),
-// TriggerQueue, createRouter with the webhook routes, and the real HTTP server.
+// TriggerQueue, createRouter with the webhook routes, and the real HTTP server
+// (test/support/webhook-daemon.ts).
 //
 // Each node is declared at a TCP proxy in front of its Docker API (tcp://<address>:2375),
 // which timestamps the first bytes sent to any node after the webhook goes out: that is
@@ -14,17 +15,13 @@
 import { createServer, connect, type Server } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { silentLogger } from '../src/log.js';
-import { listen } from '../src/server/http-server.js';
-import { createRouter } from '../src/server/routes.js';
-import { webhookRoutes } from '../src/server/webhook-routes.js';
-import { TriggerQueue } from '../src/sync/trigger-queue.js';
 import { ConfigRepo, webStack, type ClusterConfig } from '../test/support/config-repo.js';
 import { startFleet, type FleetNode } from '../test/support/fleet.js';
 import { startInProcess } from '../test/support/flotilla.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { loadImages, WEB_HEALTHY } from '../test/support/images.js';
 import { missingRequirements } from '../test/support/requirements.js';
+import { startWebhookDaemon } from '../test/support/webhook-daemon.js';
 import { pushFor, SECRET, signatureHeader, withDeliveryId } from '../test/unit/webhooks/support.js';
 
 const PUSHES = Number(process.env.PUSHES ?? 20);
@@ -102,17 +99,8 @@ async function main(): Promise<void> {
     const { repo } = await ConfigRepo.create(git, 'fleet-config', config(0));
     const flotilla = await startInProcess({ repoUrl: repo.url, token: TOKEN });
     cleanups.push(flotilla.close);
-    const queue = new TriggerQueue((run) => flotilla.app.reconciler.reconcile(run).then(() => undefined), 120_000, (err) => console.error('reconcile crashed', err));
-    cleanups.push(() => queue.stop(true));
-    const router = createRouter({
-      ready: () => flotilla.app.reconciler.isReady(), status: () => flotilla.status(), history: () => flotilla.app.reconciler.history(),
-      requestSync: (r) => queue.request(r), registry: flotilla.app.metrics.registry,
-      extra: webhookRoutes({ secret: SECRET, repoUrl: repo.url, branch: 'main', queue, metrics: flotilla.app.metrics }),
-    });
-    const server = await listen(router, '127.0.0.1:0', silentLogger());
-    cleanups.push(() => server.close());
-    queue.request('startup');
-    await queue.idle();
+    const { queue, server, close } = await startWebhookDaemon(flotilla, { repoUrl: repo.url, secret: SECRET, onError: (err) => console.error('reconcile crashed', err) });
+    cleanups.push(close);
 
     const latencies: number[] = [];
     const answers: number[] = [];

@@ -5,11 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { silentLogger } from '../../src/log.js';
-import { listen } from '../../src/server/http-server.js';
-import { createRouter } from '../../src/server/routes.js';
-import { webhookRoutes } from '../../src/server/webhook-routes.js';
-import { TriggerQueue } from '../../src/sync/trigger-queue.js';
 import type { WebhookProviderName } from '../../src/sync/webhooks/types.js';
 import { ConfigRepo, fleetClusterNodes, webStack } from '../support/config-repo.js';
 import { startFleet } from '../support/fleet.js';
@@ -19,6 +14,7 @@ import { startGitServer } from '../support/git-server.js';
 import { loadImages, WEB_HEALTHY } from '../support/images.js';
 import { requireDocker } from '../support/requirements.js';
 import { waitFor } from '../support/wait.js';
+import { startWebhookDaemon } from '../support/webhook-daemon.js';
 import { pushFor, SECRET, signatureHeader, withDeliveryId } from '../unit/webhooks/support.js';
 
 const TOKEN = 'webhook-e2e-token';
@@ -35,20 +31,10 @@ test('a signed push from each forge deploys the pushed commit through the reconc
     const flotilla = await startInProcess({ repoUrl: repo.url, token: TOKEN });
     cleanups.push(flotilla.close);
     const reasons: string[][] = [];
-    const queue = new TriggerQueue(async (run) => {
-      reasons.push(run.reasons);
-      await flotilla.app.reconciler.reconcile(run);
-    }, 120_000, (err) => t.diagnostic(`reconcile crashed: ${String(err)}`));
-    cleanups.push(() => queue.stop(true));
-    const router = createRouter({
-      ready: () => flotilla.app.reconciler.isReady(), status: () => flotilla.status(), history: () => flotilla.app.reconciler.history(),
-      requestSync: (r) => queue.request(r), registry: flotilla.app.metrics.registry,
-      extra: webhookRoutes({ secret: SECRET, repoUrl: repo.url, branch: 'main', queue, metrics: flotilla.app.metrics }),
+    const { queue, server, close } = await startWebhookDaemon(flotilla, {
+      repoUrl: repo.url, secret: SECRET, onRun: (run) => reasons.push(run.reasons), onError: (err) => t.diagnostic(`reconcile crashed: ${String(err)}`),
     });
-    const server = await listen(router, '127.0.0.1:0', silentLogger());
-    cleanups.push(() => server.close());
-    queue.request('startup');
-    await queue.idle();
+    cleanups.push(close);
     assert.equal((await serviceContainers(fleet, 'shop', 'web')).length, 1);
 
     for (const [i, forge] of FORGES.entries()) {

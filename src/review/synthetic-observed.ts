@@ -11,7 +11,7 @@ import { plan } from '../reconcile/planner.js';
 export function observedFromDesired(desired: DesiredState): ObservedState {
   // Nodes without facts have no known capacity, so placement is limited by ports and
   // constraints only, as it would be on nodes with room to spare.
-  const nodes = new Map<string, ObservedNode>(desired.cluster.nodes.map((n) => [n.name, { name: n.name, up: true, containers: [] }]));
+  const nodes = new Map<string, ObservedNode>(desired.cluster.nodes.map((n) => [n.name, emptyNode(n.name)]));
   const applied = plan(desired, { nodes: [...nodes.values()] }, { selfHeal: true, prune: true, commit: desired.revision, mode: 'sync' });
   for (const action of applied.actions) {
     // From an empty fleet only creates (and their network/volume ensures) can come out.

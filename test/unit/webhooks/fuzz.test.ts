@@ -9,7 +9,7 @@ import { createRouter } from '../../../src/server/routes.js';
 import type { Handler, HttpRequest } from '../../../src/server/http-types.js';
 import { webhookRoutes } from '../../../src/server/webhook-routes.js';
 import type { WebhookProviderName } from '../../../src/sync/webhooks/types.js';
-import { fixture, SECRET, signatureHeader, TRACKED, type Fixture } from './support.js';
+import { DELIVERY_HEADER, fixture, SECRET, signatureHeader, TRACKED, type Fixture } from './support.js';
 
 const PROVIDERS: WebhookProviderName[] = ['github', 'gitlab', 'gitea', 'bitbucket', 'generic'];
 const FIXTURES: Record<WebhookProviderName, Fixture[]> = {
@@ -19,7 +19,6 @@ const FIXTURES: Record<WebhookProviderName, Fixture[]> = {
   bitbucket: [fixture('bitbucket-repo-push'), fixture('bitbucket-pullrequest-created')],
   generic: [fixture('generic-push')],
 };
-const DELIVERY_HEADER: Record<WebhookProviderName, string> = { github: 'x-github-delivery', gitlab: 'x-gitlab-event-uuid', gitea: 'x-gitea-delivery', bitbucket: 'x-request-uuid', generic: 'x-delivery-id' };
 const HEADER_NAMES = ['content-type', 'x-github-event', 'x-github-delivery', 'x-hub-signature-256', 'x-hub-signature', 'x-gitlab-event', 'x-gitlab-token', 'x-gitlab-event-uuid', 'x-gitea-event', 'x-gitea-signature', 'x-gitea-delivery', 'x-forgejo-event', 'x-event-key', 'x-request-uuid', 'x-signature', 'x-delivery-id'];
 
 /** One daemon per forge (each tracking the fixtures' repository there), with recorders for what they ask. */

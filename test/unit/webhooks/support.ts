@@ -136,8 +136,10 @@ export function pushFor(provider: WebhookProviderName, repoUrl: string, sha: str
   });
 }
 
+/** The header each forge names its delivery in. */
+export const DELIVERY_HEADER: Record<WebhookProviderName, string> = { github: 'x-github-delivery', gitlab: 'x-gitlab-event-uuid', gitea: 'x-gitea-delivery', bitbucket: 'x-request-uuid', generic: 'x-delivery-id' };
+
 /** A fixture with a fresh delivery id, so that redelivery protection does not swallow it. */
 export function withDeliveryId(provider: WebhookProviderName, f: Fixture, id: string): Fixture {
-  const header = { github: 'x-github-delivery', gitlab: 'x-gitlab-event-uuid', gitea: 'x-gitea-delivery', bitbucket: 'x-request-uuid', generic: 'x-delivery-id' }[provider];
-  return { ...f, headers: { ...f.headers, [header]: id } };
+  return { ...f, headers: { ...f.headers, [DELIVERY_HEADER[provider]]: id } };
 }

@@ -26,7 +26,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import Docker from 'dockerode';
 import { buildApp, type App } from '../src/app.js';
 import { silentLogger } from '../src/log.js';
-import type { ExecutorEvent } from '../src/reconcile/executor.js';
+import type { ExecutorEvent } from '../src/reconcile/execute/execution-types.js';
 import { startFleet, type Fleet } from '../test/support/fleet.js';
 import { loadImages, WEB_HEALTHY, WEB_UNHEALTHY, WEB_V2 } from '../test/support/images.js';
 import { startGitServer } from '../test/support/git-server.js';

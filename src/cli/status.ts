@@ -2,7 +2,7 @@
 import { formatHelp, parseOptions, type OptionSpecs } from './options.js';
 import type { CommandIO } from './io.js';
 import { getJson } from './server-client.js';
-import { renderStatusText, type DaemonStatus } from '../reconcile/status.js';
+import { renderStatusText, type DaemonStatus } from '../reconcile/report/status.js';
 import type { HistoryEntry } from '../state.js';
 
 const OPTIONS: OptionSpecs = {

@@ -15,21 +15,23 @@ import type { Notifier } from '../notify/types.js';
 import { noNotifier } from '../notify/types.js';
 import { isConfigurableNotifier } from '../notify/configurable.js';
 import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
-import type { Plan } from './actions.js';
-import { executePlan, type ExecutionResult, type ExecutorEvent } from './executor.js';
-import { lostNodes, withLastKnownContainers } from './node-availability.js';
-import { plan as makePlan } from './planner.js';
-import { conflictsStatus, servicesStatus } from './fleet-status.js';
-import { recoverLastGood } from './recover-last-good.js';
-import type { DaemonStatus, ErrorStatus } from './status.js';
+import type { Plan } from './plan/actions.js';
+import { executePlan } from './execute/executor.js';
+import type { ReconcileResult, Target } from './reconcile-result.js';
+import type { ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
+import { lostNodes, withLastKnownContainers } from './plan/node-availability.js';
+import { plan as makePlan } from './plan/planner.js';
+import { conflictsStatus, servicesStatus } from './report/fleet-status.js';
+import { recoverLastGood } from './rollout/recover-last-good.js';
+import type { DaemonStatus, ErrorStatus } from './report/status.js';
 import { errorCode } from './reconcile-errors.js';
-import { CommitLedger, NO_CHANGES } from './commit-ledger.js';
-import { DesiredStateCache } from './desired-cache.js';
-import type { GoodSnapshot } from './good-snapshot.js';
-import { concludeRollout, type RolloutContext } from './conclude-rollout.js';
-import { driftEvent, nodeDownEvent, validationFailedEvent } from './fleet-events.js';
-import { watchForNewerCommit } from './supersede.js';
-import { verifyReplicas } from './verify-replicas.js';
+import { CommitLedger, NO_CHANGES } from './rollout/commit-ledger.js';
+import { DesiredStateCache } from './rollout/desired-cache.js';
+import type { GoodSnapshot } from './rollout/good-snapshot.js';
+import { concludeRollout, type RolloutContext } from './rollout/conclude-rollout.js';
+import { driftEvent, nodeDownEvent, validationFailedEvent } from './rollout/fleet-events.js';
+import { watchForNewerCommit } from './rollout/supersede.js';
+import { verifyReplicas } from './rollout/verify-replicas.js';
 
 export interface ReconcilerDeps {
   source: GitSource;
@@ -51,15 +53,6 @@ export interface ReconcilerDeps {
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
-}
-
-export type ReconcileResult = 'success' | 'unchanged' | 'failed' | 'invalid' | 'reverted' | 'revert-failed' | 'paused' | 'superseded' | 'error';
-
-export interface Target {
-  revision: string;
-  desired: DesiredState;
-  /** 'sync' for a revision not yet applied, 'resync' to re-check the applied one. */
-  mode: 'sync' | 'resync';
 }
 
 export class Reconciler {

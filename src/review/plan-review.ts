@@ -5,9 +5,9 @@ import { posix } from 'node:path';
 import type { NodePool } from '../docker/node-pool.js';
 import type { NodeSpec } from '../manifests/model.js';
 import type { ManifestProblem } from '../manifests/problems.js';
-import type { Plan } from '../reconcile/actions.js';
-import type { DesiredStateCache } from '../reconcile/desired-cache.js';
-import { plan as makePlan } from '../reconcile/planner.js';
+import type { Plan } from '../reconcile/plan/actions.js';
+import type { DesiredStateCache } from '../reconcile/rollout/desired-cache.js';
+import { plan as makePlan } from '../reconcile/plan/planner.js';
 import type { GitSource } from '../sync/git-source.js';
 import { observeForReview } from './review-fleet.js';
 

@@ -3,8 +3,8 @@
 // the status description is cut with an ellipsis, the comment at a line boundary with a
 // pointer to the full plan.
 import { formatProblem, type ManifestProblem } from '../manifests/problems.js';
-import type { Plan } from '../reconcile/actions.js';
-import { renderPlanMarkdown } from '../reconcile/render-plan-markdown.js';
+import type { Plan } from '../reconcile/plan/actions.js';
+import { renderPlanMarkdown } from '../reconcile/report/render-plan-markdown.js';
 import type { CommitState } from './poster.js';
 import type { ReviewOutcome } from './plan-review.js';
 

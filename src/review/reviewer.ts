@@ -8,7 +8,7 @@ import { NodePool, type NodeFactory } from '../docker/node-pool.js';
 import type { GitSource } from '../sync/git-source.js';
 import type { PullRequestEvent, WebhookProviderName } from '../sync/webhooks/types.js';
 import { isCommitId } from '../sync/webhooks/payload-fields.js';
-import { DesiredStateCache } from '../reconcile/desired-cache.js';
+import { DesiredStateCache } from '../reconcile/rollout/desired-cache.js';
 import { planReview, type ReviewOutcome, type ReviewPlanDeps } from './plan-review.js';
 import type { ReviewPoster } from './poster.js';
 import { CoalescingQueue } from './review-queue.js';

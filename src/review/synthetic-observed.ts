@@ -5,8 +5,8 @@
 // nodes the pull request adds, which must not be contacted on a contributor's say-so.
 import type { DesiredState } from '../manifests/model.js';
 import type { ObservedContainer, ObservedNode, ObservedState, PublishedPort } from '../docker/types.js';
-import type { DesiredContainer } from '../reconcile/container-spec.js';
-import { plan } from '../reconcile/planner.js';
+import type { DesiredContainer } from '../reconcile/plan/container-spec.js';
+import { plan } from '../reconcile/plan/planner.js';
 
 export function observedFromDesired(desired: DesiredState): ObservedState {
   // Nodes without facts have no known capacity, so placement is limited by ports and

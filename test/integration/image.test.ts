@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
-import type { DaemonStatus } from '../../src/reconcile/status.js';
+import type { DaemonStatus } from '../../src/reconcile/report/status.js';
 import { startFleet, type FleetNode } from '../support/fleet.js';
 import { loadImages, WEB_HEALTHY } from '../support/images.js';
 import { requireDocker } from '../support/requirements.js';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
 import { silentLogger } from '../../src/log.js';
 import type { EngineNode } from '../../src/docker/engine-node.js';
-import type { ReconcileResult } from '../../src/reconcile/reconciler.js';
-import type { DaemonStatus } from '../../src/reconcile/status.js';
+import type { ReconcileResult } from '../../src/reconcile/reconcile-result.js';
+import type { DaemonStatus } from '../../src/reconcile/report/status.js';
 import { packageRoot } from '../../src/package-root.js';
 import { waitFor } from './wait.js';
 

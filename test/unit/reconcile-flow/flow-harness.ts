@@ -10,7 +10,7 @@ import { FlotillaMetrics } from '../../../src/metrics.js';
 import { silentLogger } from '../../../src/log.js';
 import { StateStore } from '../../../src/state.js';
 import { Reconciler } from '../../../src/reconcile/reconciler.js';
-import { GoodSnapshot } from '../../../src/reconcile/good-snapshot.js';
+import { GoodSnapshot } from '../../../src/reconcile/rollout/good-snapshot.js';
 import type { FleetEvent } from '../../../src/notify/types.js';
 import { MemorySource } from './memory-source.js';
 

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterYaml, fleetView, shopCompose, startFlow } from './flow-harness.js';
 import { LABEL } from '../../../src/docker/labels.js';
-import { RETIRED_SUFFIX } from '../../../src/reconcile/container-steps.js';
+import { RETIRED_SUFFIX } from '../../../src/reconcile/execute/container-steps.js';
 
 const COMPOSE = 'stacks/shop/compose.yaml';
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { DesiredState, ServiceSpec } from '../../../src/manifests/model.js';
 import type { ObservedContainer, ObservedState } from '../../../src/docker/types.js';
-import type { PlanMode } from '../../../src/reconcile/actions.js';
+import type { PlanMode } from '../../../src/reconcile/plan/actions.js';
 import { desired, foreign, GiB, node, observedNode, replica, service, stack, type ServiceOptions } from './builders.js';
 import { portsWhenRunning } from './simulator.js';
 

@@ -5,7 +5,7 @@ import type { DeploySpec, DesiredState, NodeSpec, PlacementSpec, PortSpec, Servi
 import type { ContainerState, ObservedContainer, ObservedNode, ObservedState } from '../../../src/docker/types.js';
 import { parseConstraint } from '../../../src/manifests/constraints.js';
 import { containerName, LABEL } from '../../../src/docker/labels.js';
-import { compileCatalog, serviceKey } from '../../../src/reconcile/catalog.js';
+import { compileCatalog, serviceKey } from '../../../src/reconcile/plan/catalog.js';
 
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { serviceBody, specHash } from '../../../src/reconcile/container-spec.js';
+import { serviceBody, specHash } from '../../../src/reconcile/plan/container-spec.js';
 import { service, stack } from './builders.js';
 
 const ENV = { i_x: '1', I_Y: '2', DBNAME: '3', DB_HOST: '4', b: '5', A: '6' };
@@ -19,7 +19,7 @@ test('Env is in one fixed (English) collation order, the order spec hashes have 
 });
 
 test('the spec hash is the same under another locale of the machine (tr_TR orders I and i differently)', () => {
-  const moduleUrl = new URL('../../../src/reconcile/container-spec.js', import.meta.url).href;
+  const moduleUrl = new URL('../../../src/reconcile/plan/container-spec.js', import.meta.url).href;
   const script = `
     const { serviceBody, specHash } = await import(${JSON.stringify(moduleUrl)});
     const st = ${JSON.stringify(stack('shop', [service('web', { env: ENV })]))};

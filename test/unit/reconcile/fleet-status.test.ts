@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plan } from '../../../src/reconcile/planner.js';
-import { servicesStatus } from '../../../src/reconcile/fleet-status.js';
-import { renderStatusText } from '../../../src/reconcile/status.js';
+import { plan } from '../../../src/reconcile/plan/planner.js';
+import { servicesStatus } from '../../../src/reconcile/report/fleet-status.js';
+import { renderStatusText } from '../../../src/reconcile/report/status.js';
 import { desired, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 test('status gives each service its own replicas in slot order, its drift and its unplaceable slots', () => {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DesiredState } from '../../../src/manifests/model.js';
 import type { ObservedState } from '../../../src/docker/types.js';
-import type { Action, ContainerAction, Plan } from '../../../src/reconcile/actions.js';
-import { plan, type PlanOptions } from '../../../src/reconcile/planner.js';
+import type { Action, ContainerAction, Plan } from '../../../src/reconcile/plan/actions.js';
+import { plan, type PlanOptions } from '../../../src/reconcile/plan/planner.js';
 import { desired, foreign, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 const OPTS: PlanOptions = { selfHeal: true, prune: true, commit: 'new-commit' };

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ContainerAction, Plan } from '../../../src/reconcile/actions.js';
-import { isContainerAction } from '../../../src/reconcile/actions.js';
-import { compileCatalog, serviceKey } from '../../../src/reconcile/catalog.js';
-import { plan } from '../../../src/reconcile/planner.js';
-import { schedule } from '../../../src/reconcile/scheduler.js';
-import { fixedHostPorts, heldHostPorts, hostPortsCollide, type HostPort } from '../../../src/reconcile/host-ports.js';
+import type { ContainerAction, Plan } from '../../../src/reconcile/plan/actions.js';
+import { isContainerAction } from '../../../src/reconcile/plan/actions.js';
+import { compileCatalog, serviceKey } from '../../../src/reconcile/plan/catalog.js';
+import { plan } from '../../../src/reconcile/plan/planner.js';
+import { schedule } from '../../../src/reconcile/plan/scheduler.js';
+import { fixedHostPorts, heldHostPorts, hostPortsCollide, type HostPort } from '../../../src/reconcile/plan/host-ports.js';
 import { nodeMatches } from '../../../src/manifests/constraints.js';
 import { isManagedBy } from '../../../src/docker/labels.js';
 import { scenario, type Scenario } from './arbitraries.js';

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadDesiredState } from '../../../src/manifests/load.js';
 import { directoryReader } from '../../../src/manifests/repo-reader.js';
-import { plan } from '../../../src/reconcile/planner.js';
-import { renderPlanText } from '../../../src/reconcile/render-plan-text.js';
-import { renderPlanMarkdown } from '../../../src/reconcile/render-plan-markdown.js';
-import { planToJson } from '../../../src/reconcile/plan-view.js';
+import { plan } from '../../../src/reconcile/plan/planner.js';
+import { renderPlanText } from '../../../src/reconcile/report/render-plan-text.js';
+import { renderPlanMarkdown } from '../../../src/reconcile/report/render-plan-markdown.js';
+import { planToJson } from '../../../src/reconcile/report/plan-view.js';
 import { desired, foreign, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 function mixedPlan() {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { schedule, type Placement } from '../../../src/reconcile/scheduler.js';
+import { schedule, type Placement } from '../../../src/reconcile/plan/scheduler.js';
 import { desired, foreign, GiB, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 const where = (placements: Placement[]) => Object.fromEntries(placements.map((p) => [`${p.service}/${p.slot}`, p.node]));

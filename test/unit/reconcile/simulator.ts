@@ -3,8 +3,8 @@
 // container, any action on a node that is down. Used to check that a plan is executable in
 // its order and that planning again afterwards finds nothing to do.
 import type { ObservedContainer, ObservedState } from '../../../src/docker/types.js';
-import type { Plan } from '../../../src/reconcile/actions.js';
-import type { DesiredContainer } from '../../../src/reconcile/container-spec.js';
+import type { Plan } from '../../../src/reconcile/plan/actions.js';
+import type { DesiredContainer } from '../../../src/reconcile/plan/container-spec.js';
 
 let nextId = 1;
 

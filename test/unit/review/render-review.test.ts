@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ManifestProblem } from '../../../src/manifests/problems.js';
-import { plan } from '../../../src/reconcile/planner.js';
+import { plan } from '../../../src/reconcile/plan/planner.js';
 import type { ReviewOutcome } from '../../../src/review/plan-review.js';
 import { changeSummary, planMarker, reviewComment, reviewStatus } from '../../../src/review/render-review.js';
 import { desired, node, observed, observedNode, service, stack } from '../reconcile/builders.js';

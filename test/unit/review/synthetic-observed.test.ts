@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DesiredState } from '../../../src/manifests/model.js';
-import { plan } from '../../../src/reconcile/planner.js';
+import { plan } from '../../../src/reconcile/plan/planner.js';
 import { observedFromDesired, withEmptyNodes } from '../../../src/review/synthetic-observed.js';
 import { changeSummary } from '../../../src/review/render-review.js';
 import { desired as desiredState, node, service, stack } from '../reconcile/builders.js';

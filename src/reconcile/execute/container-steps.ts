@@ -1,0 +1,177 @@
+// The Docker calls behind each kind of action, in the order that keeps a replica safe:
+// a replaced container is renamed aside (not removed) until its successor is healthy, so a
+// crash or failure leaves something to fall back on and never two containers with one name.
+// Returns undefined on success, or the reason a person should read on failure.
+import type { DockerNode } from '../../docker/types.js';
+import type { ServiceSpec, UpdateConfig } from '../../manifests/model.js';
+import { healthGateOptions, waitUntilHealthy } from '../../health/replica-health.js';
+import type { Action, ContainerAction, CreateAction, ReplaceAction } from '../plan/actions.js';
+import type { ExecuteOptions } from './execution-types.js';
+import { Semaphore } from './semaphore.js';
+
+/** Suffix of a replaced container while its successor proves itself. */
+export const RETIRED_SUFFIX = '-flotilla-old';
+
+export class ContainerSteps {
+  private readonly images = new Map<string, Promise<void>>();
+  private readonly resources = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly options: ExecuteOptions,
+    private readonly semaphores: Map<string, Semaphore>,
+    private readonly perNode: number,
+  ) {}
+
+  async ensureResource(action: Action): Promise<void> {
+    const node = this.options.node(action.node);
+    const key = action.type === 'ensure-network' ? `${action.node}\0net\0${action.network.name}` : action.type === 'ensure-volume' ? `${action.node}\0vol\0${action.volume.name}` : '';
+    if (!key) return;
+    let pending = this.resources.get(key);
+    if (!pending) {
+      pending = this.limited(action.node, () => (action.type === 'ensure-network' ? node.ensureNetwork(action.network) : action.type === 'ensure-volume' ? node.ensureVolume(action.volume) : Promise.resolve()));
+      this.resources.set(key, pending);
+    }
+    await pending;
+  }
+
+  /**
+   * `keepFailed` (failure_action: continue) leaves a failed successor in place instead of
+   * restoring the old replica; `order` comes from update_config, or rollback_config on the way back.
+   */
+  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false, order: UpdateConfig['order'] = 'stop-first'): Promise<string | undefined> {
+    this.options.signal.throwIfAborted();
+    const node = this.options.node(action.node);
+    const event = (phase: 'start' | 'done' | 'failed', message: string) =>
+      this.options.onEvent?.({ phase, stack: action.stack, service: action.service, node: action.node, container: action.container.name, message });
+    event('start', `${action.type} ${action.container.name} on ${action.node}: ${action.reason}`);
+    try {
+      switch (action.type) {
+        case 'create':
+          await this.create(node, action);
+          break;
+        case 'start':
+          await this.limited(action.node, () => node.startContainer(action.container.id));
+          break;
+        case 'replace':
+          await this.replace(node, action, spec, gate, monitorMs, keepFailed, order);
+          event('done', `replaced ${action.container.name} on ${action.node}`);
+          return undefined;
+        case 'remove':
+          await this.retire(node, action.container.id, spec);
+          event('done', `removed ${action.container.name} from ${action.node}`);
+          return undefined;
+      }
+      if (gate) {
+        const id = action.type === 'create' ? this.created.get(action.container.name) : action.container.id;
+        const reason = await this.gate(node, id as string, spec, monitorMs);
+        if (reason) {
+          event('failed', reason);
+          return reason;
+        }
+      }
+      event('done', `${action.type === 'create' ? 'created' : 'started'} ${action.container.name} on ${action.node}`);
+      return undefined;
+    } catch (err) {
+      if (this.options.signal.aborted) throw err;
+      const reason = (err as Error).message;
+      event('failed', reason);
+      return reason;
+    }
+  }
+
+  private readonly created = new Map<string, string>();
+
+  private async create(node: DockerNode, action: CreateAction | ReplaceAction): Promise<string> {
+    await this.ensureImage(node, action.container.body.Image);
+    const id = await this.limited(action.node, async () => {
+      const id = await node.createContainer(action.container.name, action.container.body);
+      for (const network of action.connect) await node.connectNetwork(id, network, [action.service]);
+      await node.startContainer(id);
+      return id;
+    });
+    this.created.set(action.container.name, id);
+    return id;
+  }
+
+  /**
+   * stop-first: stop the old replica, rename it aside, start the new one, and remove the old
+   * one once the new one is healthy. start-first: the same, but the old one keeps serving
+   * until the new one is healthy (only possible when they do not share a fixed host port).
+   * A failed successor is removed and the old replica is put back as it was.
+   */
+  private async replace(node: DockerNode, action: ReplaceAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed: boolean, order: UpdateConfig['order']): Promise<void> {
+    const oldNode = this.options.node(action.old.node);
+    const sameNode = action.old.node === action.node;
+    const startFirst = order === 'start-first' && !action.mustStopFirst;
+    const oldWasRunning = action.old.state === 'running';
+    // Pull first: an image that cannot be had must not cost the old replica its uptime.
+    await this.ensureImage(node, action.container.body.Image);
+    if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
+    if (sameNode && action.old.name === action.container.name) {
+      await this.limited(action.node, () => node.renameContainer(action.old.id, action.old.name + RETIRED_SUFFIX));
+    }
+    let newId: string | undefined;
+    try {
+      newId = await this.create(node, action);
+      if (gate) {
+        const reason = await this.gate(node, newId, spec, monitorMs);
+        if (reason) throw new Error(reason);
+      }
+    } catch (err) {
+      if (keepFailed && newId) await this.retire(oldNode, action.old.id, spec).catch(() => undefined);
+      else await this.restore(node, oldNode, action, newId, oldWasRunning, sameNode).catch(() => undefined);
+      throw err;
+    }
+    await this.retire(oldNode, action.old.id, spec);
+  }
+
+  /** Undoes a failed replace on this replica: drop the successor, give the old one back its name and state. */
+  private async restore(node: DockerNode, oldNode: DockerNode, action: ReplaceAction, newId: string | undefined, oldWasRunning: boolean, sameNode: boolean): Promise<void> {
+    if (newId) await this.limited(action.node, () => node.removeContainer(newId as string));
+    else {
+      // Creation itself may have failed after the name was taken; look it up by name.
+      const stray = (await node.listContainers()).find((c) => c.name === action.container.name);
+      if (stray) await node.removeContainer(stray.id);
+    }
+    if (sameNode && action.old.name === action.container.name) await oldNode.renameContainer(action.old.id, action.old.name);
+    if (oldWasRunning) await oldNode.startContainer(action.old.id);
+  }
+
+  private async retire(node: DockerNode, id: string, spec: ServiceSpec | undefined): Promise<void> {
+    await this.limited(node.name, async () => {
+      await node.stopContainer(id, graceSeconds(spec));
+      await node.removeContainer(id);
+    });
+  }
+
+  private async gate(node: DockerNode, id: string, spec: ServiceSpec | undefined, monitorMs: number): Promise<string | undefined> {
+    const verdict = await waitUntilHealthy(node, id, healthGateOptions(spec?.healthcheck, monitorMs), this.options.clock, this.options.signal);
+    return verdict.healthy ? undefined : verdict.reason;
+  }
+
+  /** Pulls an image at most once per node per run, and only when the node lacks it. */
+  private async ensureImage(node: DockerNode, image: string): Promise<void> {
+    const key = `${node.name}\0${image}`;
+    let pending = this.images.get(key);
+    if (!pending) {
+      pending = this.limited(node.name, async () => {
+        if (!(await node.hasImage(image))) await node.pullImage(image);
+      });
+      this.images.set(key, pending);
+    }
+    await pending;
+  }
+
+  private limited<T>(nodeName: string, work: () => Promise<T>): Promise<T> {
+    let semaphore = this.semaphores.get(nodeName);
+    if (!semaphore) {
+      semaphore = new Semaphore(this.perNode);
+      this.semaphores.set(nodeName, semaphore);
+    }
+    return semaphore.use(work);
+  }
+}
+
+function graceSeconds(spec: ServiceSpec | undefined): number | undefined {
+  return spec?.stopGracePeriodMs !== undefined ? Math.ceil(spec.stopGracePeriodMs / 1000) : undefined;
+}

@@ -1,0 +1,161 @@
+// Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
+// *when*: services in depends_on order (independent services in parallel), new replicas all
+// at once, replacements in batches of `update_config.parallelism` with each batch gated on
+// health, and a bounded number of Docker calls per node at a time. A failed batch ends the
+// service's rollout according to `failure_action`; the caller decides about reverting.
+import { setMaxListeners } from 'node:events';
+import type { DesiredState, ServiceSpec, UpdateConfig } from '../../manifests/model.js';
+import { DEFAULT_UPDATE_CONFIG } from '../../manifests/normalize-service.js';
+import type { Action, ContainerAction, Plan } from '../plan/actions.js';
+import { Semaphore } from './semaphore.js';
+import { ContainerSteps } from './container-steps.js';
+import type { ExecuteOptions, ExecutionResult, Halt, ServiceFailure } from './execution-types.js';
+
+interface ServiceWork {
+  key: string;
+  stack: string;
+  service: string;
+  spec?: ServiceSpec;
+  resources: Action[];
+  actions: ContainerAction[];
+}
+
+export async function executePlan(plan: Plan, desired: DesiredState, options: ExecuteOptions): Promise<ExecutionResult> {
+  // Every replica in its health gate listens on the run's signal at once; dozens is normal,
+  // not the listener leak Node warns about past ten.
+  setMaxListeners(0, options.signal);
+  const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8);
+  const work = groupByService(plan.actions, desired);
+  const failures: ServiceFailure[] = [];
+  const touched = new Set<string>();
+  const halt: Halt = { halted: false };
+  let executed = 0;
+  let paused = false;
+
+  const tasks = new Map<string, Promise<boolean>>();
+  const runService = async (w: ServiceWork): Promise<boolean> => {
+    const deps = (w.spec?.dependsOn ?? []).map((d) => tasks.get(`${w.stack}/${d}`)).filter((t): t is Promise<boolean> => t !== undefined);
+    const depsOk = (await Promise.all(deps)).every(Boolean);
+    if (halt.halted) {
+      options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: the rollout stopped (${halt.reason ?? 'another service failed'})` });
+      return false;
+    }
+    if (!depsOk) {
+      options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: a service it depends on failed` });
+      return false;
+    }
+    await Promise.all(w.resources.map((resource) => steps.ensureResource(resource)));
+    const result = await rollService(w, steps, options, halt);
+    executed += result.executed;
+    if (result.executed > 0) touched.add(w.key);
+    failures.push(...result.failures);
+    if (result.paused) paused = true;
+    return result.ok;
+  };
+  for (const w of work) tasks.set(w.key, runService(w));
+  const results = await Promise.allSettled(tasks.values());
+  const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (crashed) throw crashed.reason;
+  const ok = results.every((r) => r.status === 'fulfilled' && r.value);
+  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
+}
+
+/**
+ * The plan lists a stack's ensures on a node once, before the first action there, under
+ * that action's service; but services without a depends_on between them run in parallel,
+ * so every service waits for the ensures of each (stack, node) it puts a container on.
+ */
+function groupByService(actions: readonly Action[], desired: DesiredState): ServiceWork[] {
+  const byKey = new Map<string, ServiceWork>();
+  const ensures = new Map<string, Action[]>();
+  for (const action of actions) {
+    if (action.type === 'ensure-network' || action.type === 'ensure-volume') {
+      const where = `${action.stack}\0${action.node}`;
+      ensures.set(where, [...(ensures.get(where) ?? []), action]);
+      continue;
+    }
+    const key = `${action.stack}/${action.service}`;
+    let w = byKey.get(key);
+    if (!w) {
+      const spec = desired.stacks.find((s) => s.name === action.stack)?.services.find((s) => s.name === action.service);
+      w = { key, stack: action.stack, service: action.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
+      byKey.set(key, w);
+    }
+    w.actions.push(action);
+  }
+  for (const w of byKey.values()) {
+    const places = new Set(w.actions.filter((a) => a.type !== 'remove').map((a) => `${a.stack}\0${a.node}`));
+    w.resources = [...places].flatMap((where) => ensures.get(where) ?? []);
+  }
+  return [...byKey.values()];
+}
+
+interface RollResult {
+  ok: boolean;
+  paused: boolean;
+  executed: number;
+  failures: ServiceFailure[];
+}
+
+/**
+ * One service: room-making removes, then new replicas and starts together, then replaced
+ * replicas batch by batch, then the remaining removes. Failures are judged against
+ * `max_failure_ratio` over the replicas this rollout touches.
+ */
+async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt): Promise<RollResult> {
+  const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
+  const makeRoom = w.actions.filter((a) => a.type === 'remove' && a.kind === 'make-room');
+  const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
+  const replaces = w.actions.filter((a) => a.type === 'replace');
+  const removes = w.actions.filter((a) => a.type === 'remove' && a.kind !== 'make-room');
+  const total = fresh.length + replaces.length;
+  const failures: ServiceFailure[] = [];
+  let executed = 0;
+
+  // Returns false when the rollout must stop here.
+  const judge = (batchFailures: ServiceFailure[]): 'go' | 'stop' | 'pause' => {
+    failures.push(...batchFailures);
+    if (batchFailures.length === 0) return 'go';
+    const ratio = total === 0 ? 1 : failures.length / total;
+    if (config.failureAction === 'continue' || ratio <= config.maxFailureRatio) return 'go';
+    if (config.failureAction === 'pause') return 'pause';
+    if (!options.rollback) {
+      halt.halted = true;
+      halt.reason = `${w.key} failed: ${batchFailures[0]?.reason ?? ''}`;
+    }
+    return 'stop';
+  };
+  const runBatch = async (batch: ContainerAction[]): Promise<ServiceFailure[]> => {
+    const keepFailed = config.failureAction === 'continue';
+    const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs, keepFailed, config.order)));
+    executed += batch.length;
+    return outcomes.flatMap((reason, i) => (reason === undefined ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
+  };
+
+  for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (reason) failures.push(failureOf(a, reason)); });
+  let verdict = judge(await runBatch(fresh));
+  const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
+  for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
+    if (i > 0 && config.delayMs > 0) await options.clock.sleep(config.delayMs, options.signal);
+    options.signal.throwIfAborted();
+    const batch = replaces.slice(i, i + batchSize);
+    options.onEvent?.({ phase: 'batch', stack: w.stack, service: w.service, message: `updating ${batch.map((a) => a.container.name).join(', ')} (${i + batch.length}/${replaces.length})` });
+    verdict = judge(await runBatch(batch));
+  }
+  if (verdict === 'go' && !halt.halted) {
+    for (const a of removes) {
+      const reason = await steps.run(a, w.spec, false, 0);
+      executed++;
+      if (reason) failures.push(failureOf(a, reason));
+    }
+  } else if (verdict === 'pause') {
+    options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });
+  }
+  const hardFailures = config.failureAction === 'continue' ? [] : failures;
+  const ok = verdict === 'go' && !(halt.halted && executed < w.actions.length) && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
+  return { ok, paused: verdict === 'pause', executed, failures };
+}
+
+function failureOf(action: ContainerAction, reason: string): ServiceFailure {
+  return { stack: action.stack, service: action.service, node: action.node, reason, action: action.type };
+}

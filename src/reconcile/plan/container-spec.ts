@@ -1,0 +1,162 @@
+// The bridge from a ServiceSpec to the exact Docker create body, and the spec hash that
+// drift detection compares. The hash covers everything that shapes the container except
+// its identity (name, slot) and the commit it came from, so a commit that changes nothing
+// about a service does not replace its containers.
+import { createHash } from 'node:crypto';
+import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
+import type { ContainerCreateBody, NetworkCreate, VolumeCreate } from '../../docker/types.js';
+import { containerName, LABEL } from '../../docker/labels.js';
+
+export interface DesiredContainer {
+  stack: string;
+  service: string;
+  slot: string;
+  node: string;
+  name: string;
+  specHash: string;
+  body: ContainerCreateBody;
+}
+
+const MS_TO_NS = 1_000_000;
+
+// The Env order is hashed into flotilla.spec-hash, so it must not depend on the machine:
+// localeCompare follows the locale (under tr_TR "I_Y" sorts before "i_x"), and moving the
+// daemon would replace those replicas. One fixed collation instead; English, because that
+// (or the root locale, the same for these names) is what hashes so far were made with, and
+// code-point order would change the hash of most services on upgrade.
+const ENV_ORDER = new Intl.Collator('en');
+
+/** The slot-independent part of the body; hashed once per service. */
+export function serviceBody(cluster: string, stack: StackSpec, service: ServiceSpec): ContainerCreateBody {
+  const ports = service.ports;
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of ports) {
+    const key = `${p.target}/${p.protocol}`;
+    exposed[key] = {};
+    if (p.published !== undefined) (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.published) });
+  }
+  const networks = service.networks.map((n) => networkOf(stack, n));
+  const primary = networks[0];
+  const body: ContainerCreateBody = {
+    Image: service.image,
+    Env: Object.entries(service.environment).sort(([a], [b]) => ENV_ORDER.compare(a, b)).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      ...service.deploy.labels,
+      ...service.labels,
+      [LABEL.managed]: 'true',
+      [LABEL.cluster]: cluster,
+      [LABEL.stack]: stack.name,
+      [LABEL.service]: service.name,
+    },
+    HostConfig: {
+      RestartPolicy: restartPolicy(service),
+      NetworkMode: service.networkMode ?? primary?.dockerName ?? 'bridge',
+    },
+  };
+  if (service.command) body.Cmd = service.command;
+  if (service.entrypoint) body.Entrypoint = service.entrypoint;
+  if (ports.length) body.ExposedPorts = exposed;
+  if (Object.keys(bindings).length) body.HostConfig.PortBindings = bindings;
+  if (service.user !== undefined) body.User = service.user;
+  if (service.workingDir !== undefined) body.WorkingDir = service.workingDir;
+  if (service.stopSignal !== undefined) body.StopSignal = service.stopSignal;
+  if (service.stopGracePeriodMs !== undefined) body.StopTimeout = Math.ceil(service.stopGracePeriodMs / 1000);
+  if (service.healthcheck) {
+    const h = service.healthcheck;
+    body.Healthcheck = { Test: h.test };
+    if (h.intervalMs !== undefined) body.Healthcheck.Interval = h.intervalMs * MS_TO_NS;
+    if (h.timeoutMs !== undefined) body.Healthcheck.Timeout = h.timeoutMs * MS_TO_NS;
+    if (h.retries !== undefined) body.Healthcheck.Retries = h.retries;
+    if (h.startPeriodMs !== undefined) body.Healthcheck.StartPeriod = h.startPeriodMs * MS_TO_NS;
+  }
+  if (service.mounts.length) {
+    body.HostConfig.Mounts = service.mounts.map((m) => ({
+      Type: m.type,
+      ...(m.type === 'bind' ? { Source: m.source } : m.type === 'volume' && m.source ? { Source: volumeDockerName(stack, m.source) } : {}),
+      Target: m.target,
+      ReadOnly: m.readOnly,
+    }));
+  }
+  if (service.capAdd.length) body.HostConfig.CapAdd = service.capAdd;
+  if (service.capDrop.length) body.HostConfig.CapDrop = service.capDrop;
+  if (service.readOnly) body.HostConfig.ReadonlyRootfs = true;
+  if (service.init) body.HostConfig.Init = true;
+  if (service.privileged) body.HostConfig.Privileged = true;
+  if (service.extraHosts.length) body.HostConfig.ExtraHosts = service.extraHosts;
+  const limits = service.deploy.limits;
+  if (limits.nanoCpus !== undefined) body.HostConfig.NanoCpus = limits.nanoCpus;
+  if (limits.memoryBytes !== undefined) body.HostConfig.Memory = limits.memoryBytes;
+  if (service.deploy.reservations.memoryBytes !== undefined) body.HostConfig.MemoryReservation = service.deploy.reservations.memoryBytes;
+  if (primary && !service.networkMode) {
+    // Docker attaches one network at create; the others are connected before start.
+    body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };
+  }
+  return body;
+}
+
+function restartPolicy(service: ServiceSpec): { Name: string; MaximumRetryCount?: number } {
+  const policy = service.deploy.restartPolicy;
+  if (policy) {
+    if (policy.condition === 'none') return { Name: 'no' };
+    if (policy.condition === 'on-failure') return { Name: 'on-failure', ...(policy.maxAttempts !== undefined ? { MaximumRetryCount: policy.maxAttempts } : {}) };
+    // "any" keeps a crashed container running but lets a manual `docker stop` show up as drift.
+    return { Name: 'unless-stopped' };
+  }
+  const [name, count] = service.restart.split(':');
+  return count !== undefined ? { Name: name as string, MaximumRetryCount: Number(count) } : { Name: name as string };
+}
+
+function networkOf(stack: StackSpec, name: string): NetworkSpec {
+  return stack.networks.find((n) => n.name === name) ?? { name, dockerName: `${stack.name}_${name}`, internal: false, external: false, labels: {} };
+}
+
+function volumeDockerName(stack: StackSpec, name: string): string {
+  return stack.volumes.find((v) => v.name === name)?.dockerName ?? `${stack.name}_${name}`;
+}
+
+/** Networks a service's containers join besides the one given at create. */
+export function extraNetworks(stack: StackSpec, service: ServiceSpec): string[] {
+  if (service.networkMode) return [];
+  return service.networks.slice(1).map((n) => networkOf(stack, n).dockerName);
+}
+
+/** Canonical JSON: keys sorted at every level, so equal specs hash equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function specHash(body: ContainerCreateBody, extra: readonly string[] = []): string {
+  return createHash('sha256').update(canonical({ body, extra })).digest('hex').slice(0, 16);
+}
+
+/** A fully labelled create body for one replica; `base` and `hash` come from serviceBody/specHash. */
+export function desiredContainer(base: ContainerCreateBody, hash: string, stack: string, service: string, slot: string, node: string, commit: string): DesiredContainer {
+  const body: ContainerCreateBody = {
+    ...base,
+    Labels: { ...base.Labels, [LABEL.slot]: slot, [LABEL.specHash]: hash, [LABEL.commit]: commit },
+  };
+  return { stack, service, slot, node, name: containerName(stack, service, slot), specHash: hash, body };
+}
+
+export function networkCreate(cluster: string, stack: string, network: NetworkSpec): NetworkCreate {
+  return {
+    name: network.dockerName,
+    ...(network.driver ? { driver: network.driver } : {}),
+    internal: network.internal,
+    labels: { ...network.labels, [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack },
+  };
+}
+
+export function volumeCreate(cluster: string, stack: string, volume: { dockerName: string; driver?: string; driverOpts: Record<string, string>; labels: Record<string, string> }): VolumeCreate {
+  return {
+    name: volume.dockerName,
+    ...(volume.driver ? { driver: volume.driver } : {}),
+    driverOpts: volume.driverOpts,
+    labels: { ...volume.labels, [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack },
+  };
+}

@@ -1,0 +1,72 @@
+// Host-port bookkeeping shared by the scheduler (a fixed port+protocol+address can be taken
+// once per node) and the planner (which existing container would block a new one). Docker
+// refuses a binding when the same port/protocol is already bound on the same address or on
+// the wildcard address, so "all addresses" collides with every specific one.
+import type { PortSpec } from '../../manifests/model.js';
+import type { PublishedPort } from '../../docker/types.js';
+import { addTo } from './multimap.js';
+
+export interface HostPort {
+  port: number;
+  protocol: 'tcp' | 'udp';
+  /** '' when the port is bound on every address. */
+  hostIp: string;
+}
+
+/** Port and protocol, the key under which bindings on any address can collide. */
+export function portKey(p: { port: number; protocol: string }): string {
+  return `${p.port}/${p.protocol}`;
+}
+
+const WILDCARDS = new Set(['', '0.0.0.0', '::']);
+
+function normalizeIp(ip: string | undefined): string {
+  return ip === undefined || WILDCARDS.has(ip) ? '' : ip;
+}
+
+/** The fixed host ports a service publishes (ephemeral ports never conflict). */
+export function fixedHostPorts(ports: readonly PortSpec[]): HostPort[] {
+  const out: HostPort[] = [];
+  for (const p of ports) if (p.published !== undefined) out.push({ port: p.published, protocol: p.protocol, hostIp: normalizeIp(p.hostIp) });
+  return dedupe(out);
+}
+
+/** The host ports an observed container holds (Docker lists IPv4 and IPv6 bindings separately). */
+export function heldHostPorts(ports: readonly PublishedPort[]): HostPort[] {
+  return dedupe(ports.map((p) => ({ port: p.hostPort, protocol: p.protocol, hostIp: normalizeIp(p.hostIp) })));
+}
+
+function dedupe(ports: HostPort[]): HostPort[] {
+  const seen = new Set<string>();
+  return ports.filter((p) => {
+    const key = `${p.hostIp}|${p.port}/${p.protocol}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function formatHostPort(p: HostPort): string {
+  return `${p.hostIp ? `${p.hostIp}:` : ''}${p.port}/${p.protocol}`;
+}
+
+export function hostPortsCollide(a: HostPort, b: HostPort): boolean {
+  return a.port === b.port && a.protocol === b.protocol && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp);
+}
+
+/** The ports of one node and who holds each; `O` describes the holder for messages. */
+export class PortTable<O> {
+  private readonly byPort = new Map<string, Array<{ hostIp: string; owner: O }>>();
+
+  add(p: HostPort, owner: O): void {
+    addTo(this.byPort, portKey(p), { hostIp: p.hostIp, owner });
+  }
+
+  /** Who already holds a port colliding with `p`, if anyone. */
+  holder(p: HostPort): O | undefined {
+    const list = this.byPort.get(portKey(p));
+    if (!list) return undefined;
+    for (const entry of list) if (p.hostIp === '' || entry.hostIp === '' || entry.hostIp === p.hostIp) return entry.owner;
+    return undefined;
+  }
+}

@@ -1,0 +1,235 @@
+// Decides on which node each replica runs (DESIGN.md "Scheduling"). Pure: the same desired
+// and observed state always give the same placements, in the same order.
+//
+// Three passes share one ledger of ports, names, reservations and counts:
+//  1.  sticky: existing replicas stay on their node if it still fits them, in three
+//      passes so that the replicas that are fine now are never pushed off their node by
+//      ones that need work: first those running the desired spec and not unhealthy, then
+//      the other current ones (stopped, unhealthy), then outdated ones (they will be
+//      replaced in place);
+//  2.  new placements: replicas that already run somewhere first (they are being moved,
+//      and if they cannot go anywhere their container is kept running where it is, so its
+//      ports must be known before anything else is placed), then global services (they
+//      can only go to one node), then replicated ones, each replica on the eligible node
+//      that spreads the service best (spread preferences level by level, then fewest
+//      replicas of the service, then fewest replicas overall, then node name).
+// A replica no node can take is reported with the reason of every node, never dropped.
+import type { DesiredState } from '../../manifests/model.js';
+import type { ObservedContainer, ObservedState } from '../../docker/types.js';
+import { compileCatalog, replicatedSlots, type Catalog, type CatalogService } from './catalog.js';
+import { candidateOrder, candidateRank, containersOfSlot, indexObserved, type ObservedIndex } from './observed-index.js';
+import { groupKey, PlacementLedger, type Rejection } from './placement-ledger.js';
+import { constraintRejection, describeUnplaceable, downRejection } from './unplaceable-reason.js';
+
+export interface Placement {
+  stack: string;
+  service: string;
+  slot: string;
+  node: string;
+  /** True when the replica stays on the node where a container of its slot already is. */
+  sticky: boolean;
+  /** Nodes where a container of this slot is but could not stay, with why (a sentence tail). */
+  displaced?: Array<{ node: string; reason: string }>;
+}
+
+export interface Unplaceable {
+  stack: string;
+  service: string;
+  slot: string;
+  reason: string;
+  /** The existing container of this replica that keeps running as it is, for want of a better place. */
+  kept?: { node: string; container: string };
+}
+
+export interface ScheduleOptions {
+  /**
+   * Down nodes past their grace period: their replicas are placed elsewhere. A down node
+   * not listed is within its grace period and keeps the replicas last seen on it (see
+   * node-availability.ts for computing this and for carrying the last-seen containers).
+   */
+  lostNodes?: Iterable<string>;
+  /** Containers of services no longer declared stay (prune off or withheld): their host ports stay taken. */
+  undeclaredStay?: boolean;
+}
+
+export interface Schedule {
+  placements: Placement[];
+  unplaceable: Unplaceable[];
+}
+
+/** One declared replica as scheduled, with what drift assessment needs without lookups. */
+export interface ScheduledSlot {
+  svc: CatalogService;
+  slot: string;
+  /** Every container of this cluster labelled with this slot, on any node. */
+  observed: readonly ObservedContainer[];
+  placement?: Placement;
+  unplaceable?: Unplaceable;
+}
+
+/** The schedule plus, in the same order, every slot with its service and containers. */
+export interface DetailedSchedule extends Schedule {
+  slots: ScheduledSlot[];
+}
+
+/** A slot while it is being scheduled; it becomes the ScheduledSlot of the result. */
+interface SlotState extends ScheduledSlot {
+  candidates: readonly ObservedContainer[];
+  node?: string;
+  sticky: boolean;
+  displaced?: Map<string, string>;
+  why?: string;
+  kept?: ObservedContainer;
+}
+
+export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
+  const lost = new Set(options.lostNodes ?? []);
+  const { placements, unplaceable } = scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+  return { placements, unplaceable };
+}
+
+/** The same as `schedule`, over a catalog and index the planner has already built. */
+export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options: ScheduleOptions = {}): DetailedSchedule {
+  const ledger = new PlacementLedger(catalog, index, options.undeclaredStay ?? false);
+  const perService = catalog.services.map((svc) => slotStates(svc, index));
+
+  // Pass k keeps only candidates of rank <= k (see candidateRank): healthy, current, any.
+  for (const pass of [0, 1, 3]) {
+    for (const states of perService) for (const st of states) if (st.node === undefined) keepInPlace(st, pass, index, ledger);
+  }
+  const pending = perService.flat().filter((st) => st.node === undefined);
+  // Array.prototype.sort is stable, so apply order and slot order hold inside each rank.
+  pending.sort((a, b) => rank(a, index) - rank(b, index));
+  for (const st of pending) placeNew(st, catalog, index, ledger);
+
+  const placements: Placement[] = [];
+  const unplaceable: Unplaceable[] = [];
+  const slots: ScheduledSlot[] = [];
+  for (const states of perService) {
+    for (const st of states) {
+      const stack = st.svc.stack.name;
+      const service = st.svc.spec.name;
+      if (st.node !== undefined) {
+        const placement: Placement = { stack, service, slot: st.slot, node: st.node, sticky: st.sticky };
+        if (st.displaced) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
+        placements.push(placement);
+        st.placement = placement;
+      } else {
+        const u: Unplaceable = { stack, service, slot: st.slot, reason: st.why ?? `${stack}/${service} replica ${st.slot} cannot be placed.` };
+        if (st.kept) u.kept = { node: st.kept.node, container: st.kept.name };
+        unplaceable.push(u);
+        st.unplaceable = u;
+      }
+      slots.push(st);
+    }
+  }
+  return { placements, unplaceable, slots };
+}
+
+function rank(st: SlotState, index: ObservedIndex): number {
+  if (st.candidates.some((c) => index.availability.get(c.node) === 'up')) return 0;
+  return st.svc.spec.deploy.mode === 'global' ? 1 : 2;
+}
+
+const NO_CANDIDATES: readonly ObservedContainer[] = [];
+
+function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
+  const global = svc.spec.deploy.mode === 'global';
+  const byPreference = candidateOrder(svc.hash);
+  // A replica on a reachable node is preferred to one on a node within its grace period.
+  const order = (a: ObservedContainer, b: ObservedContainer): number =>
+    Number(index.availability.get(a.node) === 'held') - Number(index.availability.get(b.node) === 'held') || byPreference(a, b);
+  const usable = (c: ObservedContainer, slot: string): boolean => {
+    const availability = index.availability.get(c.node);
+    return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (!global || c.node === slot);
+  };
+  const containersOf = (slot: string): readonly ObservedContainer[] => containersOfSlot(index, svc.key, slot);
+  const candidatesOf = (all: readonly ObservedContainer[], slot: string): readonly ObservedContainer[] => {
+    // Most slots have exactly one container: no filtering or sorting to do.
+    if (all.length <= 1) return all.length === 1 && usable(all[0] as ObservedContainer, slot) ? all : NO_CANDIDATES;
+    return all.filter((c) => usable(c, slot)).sort(order);
+  };
+  const slots = global
+    ? svc.eligible
+        .filter((n) => {
+          const availability = index.availability.get(n.name);
+          // A held node keeps its global replica only if one was seen there; no new one can be created on it.
+          return availability === 'up' || (availability === 'held' && candidatesOf(containersOf(n.name), n.name).length > 0);
+        })
+        .map((n) => n.name)
+    : replicatedSlots(svc.spec.deploy.replicas);
+  return slots.map((slot) => {
+    const observed = containersOf(slot);
+    return { svc, slot, observed, candidates: candidatesOf(observed, slot), sticky: false };
+  });
+}
+
+function keepInPlace(st: SlotState, maxRank: number, index: ObservedIndex, ledger: PlacementLedger): void {
+  for (const c of st.candidates) {
+    if (candidateRank(c, st.svc.hash) > maxRank) continue;
+    if (st.displaced?.has(c.node)) continue;
+    // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
+    const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
+    if (rejection) {
+      (st.displaced ??= new Map()).set(c.node, rejection.detail);
+      continue;
+    }
+    ledger.record(c.node, st.svc, st.slot);
+    st.node = c.node;
+    st.sticky = true;
+    return;
+  }
+}
+
+function placeNew(st: SlotState, catalog: Catalog, index: ObservedIndex, ledger: PlacementLedger): void {
+  const { svc, slot } = st;
+  const rejections: Rejection[] = [];
+  const spread = svc.spec.deploy.placement.spreadLabels;
+  let best: string | undefined;
+  let bestKey: number[] = [];
+  const nodes = svc.spec.deploy.mode === 'global' ? svc.eligible.filter((n) => n.name === slot) : svc.eligible;
+  for (const node of nodes) {
+    const availability = index.availability.get(node.name);
+    if (availability !== 'up') {
+      rejections.push(downRejection(node.name, availability === 'lost'));
+      continue;
+    }
+    const rejection = ledger.admit(node.name, svc, slot);
+    if (rejection) {
+      rejections.push(rejection);
+      continue;
+    }
+    const key = spread.map((_, level) => ledger.groupCount(svc, groupKey(spread, node.labels, level)));
+    key.push(ledger.serviceCount(svc, node.name), ledger.load(node.name));
+    if (best === undefined || lessThan(key, bestKey) || (equal(key, bestKey) && node.name < best)) {
+      best = node.name;
+      bestKey = key;
+    }
+  }
+  if (best !== undefined) {
+    ledger.record(best, svc, slot);
+    st.node = best;
+    return;
+  }
+  if (svc.spec.deploy.mode !== 'global') {
+    for (const node of catalog.cluster.nodes) if (!svc.eligibleNames.has(node.name)) rejections.push(constraintRejection(node.name, svc));
+  }
+  st.why = describeUnplaceable(svc, slot, rejections);
+  // Nowhere to go: the best existing container keeps running where it is (it was running
+  // before this plan; removing it would only lose a replica), and keeps its host ports.
+  const kept = st.candidates.find((c) => index.availability.get(c.node) === 'up');
+  if (kept) {
+    st.kept = kept;
+    ledger.keepAsItIs(kept, `container ${kept.name} (kept as it is: its replica cannot be placed)`);
+    st.why += ` Its container ${kept.name} keeps running on ${kept.node} as it is.`;
+  }
+}
+
+function lessThan(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return false;
+}
+
+function equal(a: number[], b: number[]): boolean {
+  return a.every((v, i) => v === b[i]);
+}

@@ -5,13 +5,14 @@ import type { ClusterSpec, DesiredState, StackRef } from './model.js';
 import type { ManifestProblem } from './problems.js';
 import { sortProblems } from './problems.js';
 import type { RepoReader } from './repo-reader.js';
-import { repoPath } from './repo-reader.js';
+import { RepoFileRefused, repoPath } from './repo-reader.js';
 import { oversize, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { validateAgainstSchema } from './schemas.js';
 import { normalizeCluster } from './normalize-cluster.js';
 import { normalizeStack } from './normalize-stack.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { parseDotenv } from './dotenv.js';
+import { decodeUtf8 } from './utf8.js';
 import { checkPlacement } from './placement-checks.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 
@@ -30,6 +31,17 @@ export interface LoadResult {
  * repo has exactly one cluster, that one is used.
  */
 export async function loadDesiredState(reader: RepoReader, clusterPath?: string): Promise<LoadResult> {
+  try {
+    return await loadRevision(reader, clusterPath);
+  } catch (err) {
+    // A refused file ends the load with that one problem: it is hostile or a mistake, and
+    // what else the commit says does not matter until it is gone.
+    if (!(err instanceof RepoFileRefused)) throw err;
+    return { problems: [{ file: err.file, line: 1, col: 1, pointer: '', message: err.message }], clusterPath: clusterPath ?? 'clusters' };
+  }
+}
+
+async function loadRevision(reader: RepoReader, clusterPath?: string): Promise<LoadResult> {
   const problems: ManifestProblem[] = [];
   const resolved = await resolveClusterPath(reader, clusterPath, problems);
   if (resolved === undefined) return { problems, clusterPath: clusterPath ?? 'clusters' };
@@ -99,6 +111,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   // Interpolation edits the AST before the plain value is built, so that happens once.
   const source = parseYamlSource(file, content, problems, (parsed) => interpolateDocument(parsed, vars, problems));
   if (!source || problems.length > before) return undefined;
+  if (tooManyServices(source, problems)) return undefined;
   if (!validateAgainstSchema('compose', source, problems)) return undefined;
 
   // An env_file outside the repository resolves to undefined and is reported as such.
@@ -109,13 +122,30 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   return { stack, source };
 }
 
+/**
+ * No real stack has this many services; a file that does is generated or hostile, and
+ * validating and planning it would hold the daemon for many seconds (about 50,000 one-line
+ * services fit under the size cap).
+ */
+export const MAX_SERVICES_PER_STACK = 1_000;
+
+function tooManyServices(source: YamlSource, problems: ManifestProblem[]): boolean {
+  const services = (source.value as { services?: unknown } | null)?.services;
+  if (!services || typeof services !== 'object') return false;
+  const count = Object.keys(services).length;
+  if (count <= MAX_SERVICES_PER_STACK) return false;
+  problems.push(source.problem(['services'], `${count} services in one stack, over the limit of ${MAX_SERVICES_PER_STACK} per stack; split them into several stacks`, 'key'));
+  return true;
+}
+
 function readDotenv(path: string, content: Buffer, problems: ManifestProblem[]): Map<string, string> {
   const tooBig = oversize(path, content.byteLength);
   if (tooBig) {
     problems.push(tooBig);
     return new Map();
   }
-  return parseDotenv(path, content.toString('utf8'), problems);
+  const text = decodeUtf8(path, content, problems);
+  return text === undefined ? new Map() : parseDotenv(path, text, problems);
 }
 
 async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {

@@ -15,6 +15,18 @@ export interface RepoReader {
   listDir(path: string): Promise<string[]>;
 }
 
+/**
+ * A file the repository holds but Flotilla refuses to read: a symbolic link (in Git, a link
+ * is a path to follow, possibly out of the repository, not content), or a link out of a
+ * plain directory. The loader turns it into a problem on that file.
+ */
+export class RepoFileRefused extends Error {
+  readonly code = 'RepoFileRefused';
+  constructor(readonly file: string, reason: string) {
+    super(reason);
+  }
+}
+
 /** Normalizes a repo-relative path; undefined when it would leave the repository. */
 export function repoPath(path: string): string | undefined {
   const normalized = posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\/+/, '');
@@ -48,7 +60,8 @@ async function readInside(root: string, rel: string): Promise<Buffer | undefined
   const full = join(root, rel);
   // A symlink must not lead a manifest read outside the repository.
   const real = await fs.realpath(full).catch(() => undefined);
-  if (!real || (real !== root && !real.startsWith(root + sep))) return undefined;
+  if (!real) return undefined;
+  if (real !== root && !real.startsWith(root + sep)) throw new RepoFileRefused(rel, `${rel} is a symbolic link to a file outside the repository; Flotilla reads only files inside it (copy the file into the repository)`);
   const stat = await fs.stat(real);
   return stat.isFile() ? fs.readFile(real) : undefined;
 }
@@ -109,7 +122,13 @@ export function gitCommitReader(options: GitCommitReaderOptions): RepoReader {
       const rel = repoPath(path);
       if (rel === undefined) return undefined;
       try {
-        const { blob } = await git.readBlob({ fs, gitdir: options.gitdir, oid: options.commit, filepath: rel, ...(options.cache ? { cache: options.cache } : {}) });
+        const cache = options.cache ? { cache: options.cache } : {};
+        const { blob } = await git.readBlob({ fs, gitdir: options.gitdir, oid: options.commit, filepath: rel, ...cache });
+        // The blob of a link is its target path; reading it as content would be wrong, and
+        // following it could leave the repository. One tree read tells a link from a file.
+        if (await isSymlink(options.gitdir, options.commit, rel, cache)) {
+          throw new RepoFileRefused(rel, `${rel} is a symbolic link in Git; Flotilla reads only regular files from the repository (commit the file itself instead of a link to it)`);
+        }
         return Buffer.from(blob);
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -128,4 +147,10 @@ export function gitCommitReader(options: GitCommitReaderOptions): RepoReader {
       }
     },
   };
+}
+
+async function isSymlink(gitdir: string, commit: string, rel: string, cache: { cache?: object }): Promise<boolean> {
+  const dir = posix.dirname(rel);
+  const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(dir !== '.' ? { filepath: dir } : {}), ...cache });
+  return tree.some((entry) => entry.path === posix.basename(rel) && entry.mode === '120000');
 }

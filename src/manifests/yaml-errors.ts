@@ -50,6 +50,13 @@ export function describeYamlWarnings(warnings: readonly YAMLWarning[]): Position
     });
 }
 
+/** The message for a key written twice in one mapping, at the second one. */
+export function describeDuplicateKey(text: string, offset: number): PositionedMessage {
+  const key = /^\s*("[^"]*"|'[^']*'|[^:\s]+)/.exec(text.slice(offset, offset + 1024))?.[1];
+  const shown = key === undefined ? '' : /^["']/.test(key) ? `${key} ` : `"${key}" `;
+  return { offset, message: `duplicate key ${shown}in the same mapping; YAML would silently keep only one, so remove or rename the other` };
+}
+
 function rank(code: string): number {
   const i = PREFERRED.indexOf(code);
   return i < 0 ? PREFERRED.length : i;
@@ -59,11 +66,8 @@ function describe(doc: Document.Parsed, text: string, err: YAMLError, lineOf: Li
   const [start, end] = err.pos;
   const first = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
   switch (err.code) {
-    case 'DUPLICATE_KEY': {
-      const key = /^\s*("[^"]*"|'[^']*'|[^:\s]+)/.exec(text.slice(start))?.[1];
-      const shown = key === undefined ? '' : /^["']/.test(key) ? `${key} ` : `"${key}" `;
-      return { offset: start, message: `duplicate key ${shown}in the same mapping; YAML would silently keep only one, so remove or rename the other` };
-    }
+    case 'DUPLICATE_KEY':
+      return describeDuplicateKey(text, start);
     case 'MULTIPLE_DOCS':
       return { offset: start, message: 'a manifest holds exactly one YAML document, but a second one starts here with `---`; move it to a file of its own' };
     case 'MULTILINE_IMPLICIT_KEY':

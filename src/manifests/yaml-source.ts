@@ -5,7 +5,9 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ManifestProblem } from './problems.js';
 import { toPointer } from './problems.js';
+import { decodeUtf8 } from './utf8.js';
 import { checkAliases } from './yaml-aliases.js';
+import { findDuplicateKeys } from './yaml-duplicates.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { findOffset, type JsonPath } from './yaml-locate.js';
 
@@ -47,9 +49,11 @@ export function parseYamlSource(file: string, content: string | Uint8Array, prob
     problems.push(tooBig);
     return undefined;
   }
-  const text = typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
+  const text = typeof content === 'string' ? content : decodeUtf8(file, content, problems);
+  if (text === undefined) return undefined;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
+  // uniqueKeys is quadratic per mapping; findDuplicateKeys does the same check linearly.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, merge: true });
   const at = (offset: number) => {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, col: pos.col };
@@ -59,6 +63,7 @@ export function parseYamlSource(file: string, content: string | Uint8Array, prob
     return found.length > 0;
   };
   if (report(describeYamlErrors(doc, text, doc.errors, (offset) => lineCounter.linePos(offset).line))) return undefined;
+  if (report(findDuplicateKeys(doc, text))) return undefined;
   if (report(describeYamlWarnings(doc.warnings))) return undefined;
   const aliasProblem = checkAliases(doc);
   if (aliasProblem && report([aliasProblem])) return undefined;

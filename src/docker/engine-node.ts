@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import { HttpTransport } from './http-transport.js';
 import { ModemTransport } from './modem-transport.js';
+import { expectShape, SHAPES } from './answer-shape.js';
 import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
 import { followPull } from './pull-progress.js';
 import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
@@ -40,11 +41,11 @@ export class EngineNode implements DockerNode {
   async listContainers(): Promise<ObservedContainer[]> {
     // all=1 and no label filter: unmanaged containers squatting a declared name or port are drift too.
     const raw = await this.call('listContainers', 'list containers', undefined, { method: 'GET', path: '/containers/json', query: { all: 1 }, ok: [200] });
-    return parseContainerList(this.name, raw);
+    return parseContainerList(this.name, expectShape(this.name, 'list containers', raw, SHAPES.containerList));
   }
 
   async info(): Promise<NodeFacts> {
-    return parseInfo(await this.call('info', 'info', undefined, { method: 'GET', path: '/info', ok: [200] }));
+    return parseInfo(expectShape(this.name, 'info', await this.call('info', 'info', undefined, { method: 'GET', path: '/info', ok: [200] }), SHAPES.info));
   }
 
   async ping(): Promise<void> {
@@ -157,7 +158,7 @@ export class EngineNode implements DockerNode {
   }
 
   async inspectContainer(id: string): Promise<ContainerHealthView> {
-    return parseInspect(await this.call('inspectContainer', 'inspect container', id, { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, ok: [200] }));
+    return parseInspect(expectShape(this.name, 'inspect container', await this.call('inspectContainer', 'inspect container', id, { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, ok: [200] }), SHAPES.inspect, id));
   }
 
   /** One counted, time-bounded request whose failures come back as typed errors. */

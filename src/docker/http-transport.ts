@@ -96,7 +96,7 @@ export class HttpTransport implements EngineTransport {
           return;
         }
         // A refused status is read whole even for a stream request: its body is Docker's message.
-        readBody(response).then((body) => {
+        readBody(response, accepted ? MAX_ANSWER_BYTES : MAX_ERROR_BYTES, !accepted).then((body) => {
           release();
           if (accepted) resolve(decode(body));
           else reject(new EngineStatusError(status, decodeError(body)));
@@ -113,15 +113,37 @@ function pathOf(request: EngineRequest): string {
   return query === '' ? request.path : `${request.path}?${query}`;
 }
 
-function readBody(res: IncomingMessage): Promise<Buffer> {
+/**
+ * An answer the daemon is trusted to keep reasonable (a list of a few thousand containers is
+ * a few MiB); past it the engine or something in front of it is misbehaving.
+ */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** Docker's error messages are one line; only the start of a longer error page is kept. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+/** The body up to `limit` bytes; past it, cut short (`truncate`) or refused. */
+function readBody(res: IncomingMessage, limit: number, truncate: boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    let done = false;
+    res.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size <= limit) return;
+      done = true;
+      res.destroy();
+      if (truncate) resolve(Buffer.concat(chunks).subarray(0, limit));
+      else reject(Object.assign(new Error(`the answer is over ${limit} bytes`), { code: 'EANSWERTOOLARGE' }));
+    });
     res.on('end', () => resolve(Buffer.concat(chunks)));
-    res.on('error', reject);
+    res.on('error', (err) => {
+      if (!done) reject(err);
+    });
     // A connection that closes mid-body: keep the errno the caller classifies and retries on.
     res.on('close', () => {
-      if (!res.complete) reject(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
+      if (!done && !res.complete) reject(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
     });
   });
 }
@@ -137,9 +159,14 @@ function decode(body: Buffer): unknown {
   }
 }
 
+/** An error page can be long; what a person reads in a status line is its start. */
+const MAX_ERROR_TEXT = 500;
+
 function decodeError(body: Buffer): unknown {
   const decoded = decode(body);
-  return typeof decoded === 'string' ? decoded.trim() : (decoded ?? '');
+  if (typeof decoded !== 'string') return decoded ?? '';
+  const text = decoded.trim();
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}... (${body.length} bytes)` : text;
 }
 
 function messageOf(json: unknown): string {

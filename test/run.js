@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the compiled test files with node:test. Node 20's `--test` takes no globs, so the
-// files are collected here. `node test/run.js [unit|abuse|integration]` narrows the run.
+// files are collected here. `node test/run.js [unit|abuse|integration|chaos]` narrows the run.
 // Integration files run one at a time: each starts real Docker daemons and they share
 // the machine's two cores.
 import { readdirSync, statSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
-const kinds = process.argv[2] ? [process.argv[2]] : ['unit', 'abuse', 'integration'];
+const kinds = process.argv[2] ? [process.argv[2]] : ['unit', 'abuse', 'integration', 'chaos'];
 
 function collect(dir) {
   let out = [];

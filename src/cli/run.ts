@@ -107,9 +107,12 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     const shutdown = (signal: string) => {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      log.info({ signal }, 'shutting down: letting the current reconcile finish');
+      log.info({ signal, graceMs: SHUTDOWN_GRACE_MS }, 'shutting down: letting the current reconcile finish, then aborting it');
       clearInterval(timer);
-      const abortLater = setTimeout(() => void queue.stop(true), 20_000);
+      // A rollout can take minutes; past the grace its current step is aborted. Aborting is
+      // safe at any point (a restart converges, as after a crash), and the total stays under
+      // the 15 s a supervisor is told to wait before SIGKILL.
+      const abortLater = setTimeout(() => void queue.stop(true), SHUTDOWN_GRACE_MS);
       void queue.stop(false).then(async () => {
         // Let queued notifications (e.g. the last deploy) go out, briefly, then cancel the rest.
         await reviewer?.stop();
@@ -129,6 +132,9 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   });
   return 0;
 }
+
+/** How long SIGTERM lets the current reconcile run before aborting it. */
+const SHUTDOWN_GRACE_MS = 8_000;
 
 function parseDurationOption(option: string, text: string): number {
   return parseUsage(() => parseCliDuration(option, text));

@@ -3,7 +3,7 @@
 // config is wrong), and people read `message`. No message ever carries the token: URLs are
 // shown without credentials and any text that came from elsewhere is scrubbed.
 
-export type GitErrorCode = 'GIT_AUTH' | 'GIT_UNREACHABLE' | 'GIT_REPO_NOT_FOUND' | 'GIT_REF_NOT_FOUND' | 'GIT_CORRUPT_CACHE';
+export type GitErrorCode = 'GIT_AUTH' | 'GIT_UNREACHABLE' | 'GIT_REPO_NOT_FOUND' | 'GIT_REF_NOT_FOUND' | 'GIT_CORRUPT_CACHE' | 'DISK_FULL';
 
 export abstract class GitSourceError extends Error {
   abstract readonly code: GitErrorCode;
@@ -54,6 +54,14 @@ export class GitCorruptCacheError extends GitSourceError {
   readonly code = 'GIT_CORRUPT_CACHE' as const;
   constructor(readonly cacheDir: string, detail: string, options?: { cause?: unknown }) {
     super(`Git cache ${cacheDir} is unusable (${detail}); it will be cloned again.`, options);
+  }
+}
+
+/** The disk under the Git cache (the state dir) is full: cloning again would only make it worse. */
+export class GitDiskFullError extends GitSourceError {
+  readonly code = 'DISK_FULL' as const;
+  constructor(readonly cacheDir: string, options?: { cause?: unknown }) {
+    super(`no space left on the disk of the Git cache ${cacheDir} (ENOSPC); free space or grow the state dir's disk. The last fetched commit stays in use; the fetch is retried on the next trigger.`, options);
   }
 }
 
@@ -130,6 +138,10 @@ export function classifyRemoteError(err: unknown, ctx: ClassifyContext): GitSour
     if (status === 401 || status === 403 || status === 203) return new GitAuthError(ctx.url, status, ctx.hasToken);
     if (status === 404) return new GitRepoNotFoundError(ctx.url);
     return new GitUnreachableError(ctx.url, `HTTP ${status}`, { cause: err });
+  }
+  // A body that is no pkt-line stream (a proxy's page, a truncated answer) is the server's fault, not the cache's.
+  if (code === 'EmptyServerResponseError' || code === 'ParseError' || code === 'UnknownTransportError') {
+    return new GitUnreachableError(ctx.url, `the server's answer is not Git smart-HTTP (${message})`, { cause: err });
   }
   if (code === 'SmartHttpError') return new GitUnreachableError(ctx.url, 'the server did not answer as a Git smart-HTTP server', { cause: err });
   if (code === 'RemoteCapabilityError') return new GitUnreachableError(ctx.url, message, { cause: err });

@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import git from 'isomorphic-git';
-import { classifyRemoteError, type ClassifyContext, GitCorruptCacheError, GitRefNotFoundError, redactUrl, scrub } from './git-errors.js';
+import { classifyRemoteError, type ClassifyContext, GitCorruptCacheError, GitDiskFullError, GitRefNotFoundError, redactUrl, scrub } from './git-errors.js';
 import { createGitHttpClient } from './git-http.js';
 import { KeyedMutex } from './mutex.js';
 
@@ -139,13 +139,14 @@ export class RemoteMirror {
         await restoreOptional(join(this.dir, 'shallow'), shallow);
         const known = classifyRemoteError(err, this.context(remoteRef));
         if (known) throw known;
+        if (isDiskFull(err)) throw new GitDiskFullError(this.dir, { cause: err });
         return await this.reclone(remoteRef, track, cloneDepth, describeError(err, this.secrets), started);
       }
       if (track) await git.writeRef({ fs, gitdir: this.dir, ref: this.branchRef, value: oid, force: true });
       this.opts.log({ event: 'git.fetch', url: this.url, ref: remoteRef, revision: oid, durationMs: Date.now() - started, cloned: false });
       return oid;
     } catch (err) {
-      const known = classifyRemoteError(err, this.context(remoteRef));
+      const known = classifyRemoteError(err, this.context(remoteRef)) ?? (isDiskFull(err) ? new GitDiskFullError(this.dir, { cause: err }) : undefined);
       const final = known ?? new Error(`git fetch of ${remoteRef} from ${this.url} failed: ${describeError(err, this.secrets)}`);
       this.opts.log({ event: 'git.fetch.failed', url: this.url, ref: remoteRef, code: known?.code ?? 'GIT_ERROR', message: final.message, durationMs: Date.now() - started });
       throw final;
@@ -288,4 +289,9 @@ function describeError(err: unknown, secrets: readonly string[]): string {
 
 function basic(auth: { username: string; password: string }): string {
   return Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+}
+
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

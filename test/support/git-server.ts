@@ -16,6 +16,9 @@ export interface GitServerOptions {
   receivePack?: boolean;
 }
 
+/** How the server misbehaves, for chaos tests: answer garbage, or answer only after a delay. */
+export type GitFault = { kind: 'garbage' } | { kind: 'slow'; delayMs: number };
+
 export interface GitRequest {
   method: string;
   path: string;
@@ -47,6 +50,7 @@ export class GitServer {
   private sockets = new Set<Socket>();
   private portNumber = 0;
   private queues = new Map<string, Promise<unknown>>();
+  private fault: GitFault | undefined;
 
   constructor(private readonly opts: GitServerOptions = {}) {
     this.root = mkdtempSync('/tmp/flotilla-git-');
@@ -118,6 +122,11 @@ export class GitServer {
     this.server = server;
   }
 
+  /** From now on every request meets `fault`; undefined serves normally again. */
+  setFault(fault: GitFault | undefined): void {
+    this.fault = fault;
+  }
+
   /** Stops listening and drops open connections; repositories stay. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -138,6 +147,15 @@ export class GitServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const entry: GitRequest = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0 };
     this.requests.push(entry);
+    const fault = this.fault;
+    if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.kind === 'garbage') {
+      entry.status = 200;
+      req.resume();
+      // What a broken proxy or a truncated cache might send: the right content type, bytes that are no pkt-line.
+      res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement' }).end(Buffer.from('zz\u0000\u00ff<html>garbage</html>\n'.repeat(64)));
+      return;
+    }
     let remoteUser: string | undefined;
     if (this.opts.token !== undefined) {
       const cred = credentials(req);

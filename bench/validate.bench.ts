@@ -17,7 +17,8 @@ import { directoryReader } from '../src/manifests/repo-reader.js';
 const STACKS = Number(process.env.STACKS ?? 500);
 const RUNS = Number(process.env.RUNS ?? 5);
 const NODES = 10;
-const TARGET_MS = 2000;
+// The target of the "prove it at scale" issue: under a second for 2,000 services (it was 2 s).
+const TARGET_MS = 1000;
 const ZONES = ['a', 'b', 'c'];
 const ROLES = ['web', 'app', 'db'];
 

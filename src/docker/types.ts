@@ -59,6 +59,10 @@ export interface ContainerCreateBody {
   StopSignal?: string;
   StopTimeout?: number;
   Healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  Hostname?: string;
+  Domainname?: string;
+  OpenStdin?: boolean;
+  Tty?: boolean;
   HostConfig: {
     PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
     Mounts?: Array<{ Type: 'volume' | 'bind' | 'tmpfs'; Source?: string; Target: string; ReadOnly: boolean }>;
@@ -73,6 +77,9 @@ export interface ContainerCreateBody {
     NanoCpus?: number;
     Memory?: number;
     MemoryReservation?: number;
+    ShmSize?: number;
+    Dns?: string[];
+    DnsSearch?: string[];
   };
   NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases: string[] }> };
 }

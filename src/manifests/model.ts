@@ -156,6 +156,15 @@ export interface ServiceSpec {
   dependsOn: string[];
   privileged: boolean;
   deploy: DeploySpec;
+  /** Compose keys that map one-to-one onto the container; absent when not written. */
+  exposed?: string[];
+  hostname?: string;
+  domainname?: string;
+  stdinOpen?: boolean;
+  tty?: boolean;
+  shmSizeBytes?: number;
+  dns?: string[];
+  dnsSearch?: string[];
 }
 
 export interface NetworkSpec {

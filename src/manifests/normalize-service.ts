@@ -8,6 +8,7 @@ import { parsePort, sameHostPort } from './ports.js';
 import { bindAllowed, parseMount, parseTmpfs } from './mounts.js';
 import { parseConstraint } from './constraints.js';
 import { imageReferenceProblem } from './image-ref.js';
+import { applyContainerKeys } from './container-keys.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -126,6 +127,7 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   if (raw.stop_grace_period !== undefined) spec.stopGracePeriodMs = parseDurationMs(raw.stop_grace_period as string) as number;
   const healthcheck = normalizeHealthcheck(raw.healthcheck as Raw | undefined, at('healthcheck', 'test'), report);
   if (healthcheck) spec.healthcheck = healthcheck;
+  applyContainerKeys(spec, raw, at, report);
   return spec;
 }
 

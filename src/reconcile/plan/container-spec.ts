@@ -56,7 +56,8 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   };
   if (service.command) body.Cmd = service.command;
   if (service.entrypoint) body.Entrypoint = service.entrypoint;
-  if (ports.length) body.ExposedPorts = exposed;
+  for (const key of service.exposed ?? []) exposed[key] = {};
+  if (Object.keys(exposed).length) body.ExposedPorts = exposed;
   if (Object.keys(bindings).length) body.HostConfig.PortBindings = bindings;
   if (service.user !== undefined) body.User = service.user;
   if (service.workingDir !== undefined) body.WorkingDir = service.workingDir;
@@ -88,6 +89,14 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (limits.nanoCpus !== undefined) body.HostConfig.NanoCpus = limits.nanoCpus;
   if (limits.memoryBytes !== undefined) body.HostConfig.Memory = limits.memoryBytes;
   if (service.deploy.reservations.memoryBytes !== undefined) body.HostConfig.MemoryReservation = service.deploy.reservations.memoryBytes;
+  // Keys added after spec hashes were first made: set only when written, so hashes hold.
+  if (service.hostname !== undefined) body.Hostname = service.hostname;
+  if (service.domainname !== undefined) body.Domainname = service.domainname;
+  if (service.stdinOpen !== undefined) body.OpenStdin = service.stdinOpen;
+  if (service.tty !== undefined) body.Tty = service.tty;
+  if (service.shmSizeBytes !== undefined) body.HostConfig.ShmSize = service.shmSizeBytes;
+  if (service.dns) body.HostConfig.Dns = service.dns;
+  if (service.dnsSearch) body.HostConfig.DnsSearch = service.dnsSearch;
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };

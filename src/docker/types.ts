@@ -80,6 +80,21 @@ export interface ContainerCreateBody {
     ShmSize?: number;
     Dns?: string[];
     DnsSearch?: string[];
+    DnsOptions?: string[];
+    Sysctls?: Record<string, string>;
+    Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+    Runtime?: string;
+    LogConfig?: { Type: string; Config: Record<string, string> };
+    PidsLimit?: number;
+    GroupAdd?: string[];
+    CpuShares?: number;
+    MemorySwap?: number;
+    Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
+    SecurityOpt?: string[];
+    PidMode?: string;
+    IpcMode?: string;
+    UsernsMode?: string;
+    CgroupParent?: string;
   };
   NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases: string[] }> };
 }

@@ -55,7 +55,7 @@ async function loadRevision(reader: RepoReader, clusterPath?: string): Promise<L
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
-      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems);
+      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings);
       if (stack) loaded[index] = stack;
     }),
   );
@@ -93,7 +93,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
   return parseYamlSource(file, content, problems);
 }
 
-async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[]): Promise<LoadedStack | undefined> {
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[]): Promise<LoadedStack | undefined> {
   const file = repoPath(ref.compose);
   if (file === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
@@ -117,7 +117,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   // An env_file outside the repository resolves to undefined and is reported as such.
   const resolveEnvFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
-  const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems });
+  const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
   return { stack, source };
 }

@@ -26,6 +26,11 @@ export interface AdmissionPolicy {
   allowPrivileged: boolean;
   allowHostNetwork: boolean;
   allowBindMounts: string[];
+  /** Host-reaching Compose keys, each refused unless its switch is on (absent: off). */
+  allowDevices?: boolean;
+  allowSecurityOpt?: boolean;
+  allowHostNamespaces?: boolean;
+  allowCgroupParent?: boolean;
 }
 
 export type NotificationEvent = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down';
@@ -165,6 +170,22 @@ export interface ServiceSpec {
   shmSizeBytes?: number;
   dns?: string[];
   dnsSearch?: string[];
+  /** Host-config keys (host-config-keys.ts); absent when not written. */
+  sysctls?: Record<string, string>;
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  runtime?: string;
+  logging?: { driver: string; options: Record<string, string> };
+  pidsLimit?: number;
+  groupAdd?: string[];
+  dnsOptions?: string[];
+  cpuShares?: number;
+  memorySwapBytes?: number;
+  devices?: string[];
+  securityOpt?: string[];
+  pidMode?: string;
+  ipcMode?: string;
+  usernsMode?: string;
+  cgroupParent?: string;
 }
 
 export interface NetworkSpec {

@@ -50,6 +50,10 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
       allowPrivileged: policy.allowPrivileged === true,
       allowHostNetwork: policy.allowHostNetwork === true,
       allowBindMounts: Array.isArray(policy.allowBindMounts) ? policy.allowBindMounts.filter((p): p is string => typeof p === 'string') : [],
+      ...(policy.allowDevices === true ? { allowDevices: true } : {}),
+      ...(policy.allowSecurityOpt === true ? { allowSecurityOpt: true } : {}),
+      ...(policy.allowHostNamespaces === true ? { allowHostNamespaces: true } : {}),
+      ...(policy.allowCgroupParent === true ? { allowCgroupParent: true } : {}),
     },
     notifications: notifications.filter((n): n is NotificationSpec => n !== undefined),
   };

@@ -9,6 +9,7 @@ import { bindAllowed, parseMount, parseTmpfs } from './mounts.js';
 import { parseConstraint } from './constraints.js';
 import { imageReferenceProblem } from './image-ref.js';
 import { applyContainerKeys } from './container-keys.js';
+import { applyHostConfigKeys } from './host-config-keys.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -26,6 +27,8 @@ export interface ServiceContext {
   /** The repo-relative path of an env_file, or undefined when it is not inside the repository. */
   resolveEnvFile(path: string): string | undefined;
   problems: ManifestProblem[];
+  /** Where notices go that do not make the commit invalid (absent: dropped). */
+  warnings?: ManifestProblem[];
 }
 
 type Raw = Record<string, unknown>;
@@ -128,6 +131,11 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   const healthcheck = normalizeHealthcheck(raw.healthcheck as Raw | undefined, at('healthcheck', 'test'), report);
   if (healthcheck) spec.healthcheck = healthcheck;
   applyContainerKeys(spec, raw, at, report);
+  applyHostConfigKeys(spec, raw, ctx.policy, at, report);
+  if (raw.build !== undefined) {
+    // Without `image` the schema has already refused it (schema-messages.ts says why).
+    if (raw.image !== undefined) ctx.warnings?.push(ctx.source.problem(at('build'), `\`build\` is ignored: Flotilla deploys the image ${String(raw.image)} and never builds it, so build and push it in CI first`, 'key'));
+  }
   return spec;
 }
 

@@ -7,9 +7,11 @@ import type { ManifestProblem } from './problems.js';
 import type { YamlSource } from './yaml-source.js';
 import { closest } from './suggest.js';
 
+/** `build:` without `image:`: there is nothing Flotilla could deploy. */
+export const BUILD_REFUSED = 'Flotilla deploys images and never builds them; build and push the image in CI, then reference it with `image:`';
+
 /** Keys users commonly bring from Compose or Swarm that Flotilla refuses, with the reason. */
 const UNSUPPORTED_COMPOSE_KEYS: Record<string, string> = {
-  build: 'Flotilla deploys images and never builds them; build and push the image in CI, then reference it with `image:`',
   container_name: 'Flotilla names containers <stack>-<service>-<slot> itself so it can run replicas',
   links: 'links are obsolete; services on one network reach each other by service name',
   secrets: 'secrets are not supported yet; mount a file from an allowed bind-mount path instead',
@@ -50,6 +52,9 @@ export function schemaProblem(error: ErrorObject, source: YamlSource, compose: b
       return source.problem([...path, name], `invalid ${what} ${JSON.stringify(name)} in ${where}: use up to 63 letters, digits, '.', '-' or '_', starting with a letter or digit`, 'key');
     }
     case 'required':
+      if (compose && params.missingProperty === 'image' && error.data && typeof error.data === 'object' && 'build' in error.data) {
+        return source.problem([...path, 'build'], `\`build\` without \`image\` in ${where}: ${BUILD_REFUSED}`, 'key');
+      }
       return source.problem(path, `${where} is missing the required key \`${String(params.missingProperty)}\``, path.length ? 'key' : 'value');
     case 'type': {
       const expected = String(params.type);

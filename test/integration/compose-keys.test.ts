@@ -1,5 +1,5 @@
 // Compose keys that shape the container (expose, hostname, domainname, shm_size, dns_search,
-// tty, stdin_open) behave on a real node as `docker compose up` makes them: checked with the
+// tty, stdin_open, sysctls, ulimits, logging, pids_limit, mem_limit) behave on a real node as `docker compose up` makes them: checked with the
 // Engine's own inspect of the container and from inside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { reconcileExpecting, startInProcess } from '../support/flotilla.js';
 import { dockerOf, serviceContainers } from '../support/fleet-view.js';
 import { run } from '../support/exec.js';
 
-test('expose, hostname, domainname, shm_size, dns_search, tty and stdin_open on a real node', async (t) => {
+test('expose, hostname, domainname, shm_size, dns_search, tty, stdin_open, sysctls, ulimits, logging, pids_limit and mem_limit on a real node', async (t) => {
   if (!requireDocker(t)) return;
   const fleet = await startFleet({ nodes: 1, name: 'compose-keys' });
   const git = await startGitServer();
@@ -28,6 +28,11 @@ test('expose, hostname, domainname, shm_size, dns_search, tty and stdin_open on 
       dns_search: ['internal.example'],
       tty: true,
       stdin_open: true,
+      sysctls: { 'net.ipv4.ip_unprivileged_port_start': 1024, 'net.core.somaxconn': 511 },
+      ulimits: { nofile: { soft: 2048, hard: 4096 } },
+      logging: { driver: 'json-file', options: { 'max-size': '1m', 'max-file': 2 } },
+      pids_limit: 64,
+      mem_limit: '64m',
     };
     const config: ClusterConfig = { name: 'keys', nodes: fleetClusterNodes(fleet), stacks: { app: { services: { web } } } };
     const { repo } = await ConfigRepo.create(git, 'config', config);
@@ -47,9 +52,15 @@ test('expose, hostname, domainname, shm_size, dns_search, tty and stdin_open on 
     assert.equal(info.HostConfig.ShmSize, 128 * 1024 * 1024);
     assert.deepEqual(info.HostConfig.DnsSearch, ['internal.example']);
     // From inside: the hostname is what the process sees, /dev/shm has the size asked for.
-    const inside = await run('docker', ['-H', `unix://${node.socketPath}`, 'exec', container.id, 'sh', '-c', 'hostname; df -k /dev/shm | tail -1']);
+    assert.deepEqual(info.HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } });
+    assert.equal(info.HostConfig.PidsLimit, 64);
+    assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
+    // From inside: the hostname is what the process sees, /dev/shm has the size asked for,
+    // the kernel settings and the open-files limit are the container's own.
+    const inside = await run('docker', ['-H', `unix://${node.socketPath}`, 'exec', container.id, 'sh', '-c', 'hostname; df -k /dev/shm | tail -1; cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/ip_unprivileged_port_start; grep "Max open files" /proc/1/limits']);
     assert.match(inside.stdout, /^api\n/);
     assert.match(inside.stdout, /\b131072\b/, `/dev/shm is 128 MiB: ${inside.stdout}`);
+    assert.match(inside.stdout, /\n511\n1024\nMax open files +2048 +4096 /, `sysctls and ulimits inside: ${inside.stdout}`);
   } finally {
     closeFlotilla();
     await git.close();

@@ -97,6 +97,7 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (service.shmSizeBytes !== undefined) body.HostConfig.ShmSize = service.shmSizeBytes;
   if (service.dns) body.HostConfig.Dns = service.dns;
   if (service.dnsSearch) body.HostConfig.DnsSearch = service.dnsSearch;
+  applyHostConfig(service, body.HostConfig);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };
@@ -168,4 +169,29 @@ export function volumeCreate(cluster: string, stack: string, volume: { dockerNam
     driverOpts: volume.driverOpts,
     labels: { ...volume.labels, [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack },
   };
+}
+
+/** The host-config keys of host-config-keys.ts, each set only when written (hashes hold). */
+function applyHostConfig(service: ServiceSpec, host: ContainerCreateBody['HostConfig']): void {
+  if (service.sysctls) host.Sysctls = service.sysctls;
+  if (service.ulimits) host.Ulimits = service.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (service.runtime !== undefined) host.Runtime = service.runtime;
+  if (service.logging) host.LogConfig = { Type: service.logging.driver, Config: service.logging.options };
+  if (service.pidsLimit !== undefined) host.PidsLimit = service.pidsLimit;
+  if (service.groupAdd) host.GroupAdd = service.groupAdd;
+  if (service.dnsOptions) host.DnsOptions = service.dnsOptions;
+  if (service.cpuShares !== undefined) host.CpuShares = service.cpuShares;
+  if (service.memorySwapBytes !== undefined) host.MemorySwap = service.memorySwapBytes;
+  if (service.devices) host.Devices = service.devices.map(deviceMapping);
+  if (service.securityOpt) host.SecurityOpt = service.securityOpt;
+  if (service.pidMode !== undefined) host.PidMode = service.pidMode;
+  if (service.ipcMode !== undefined) host.IpcMode = service.ipcMode;
+  if (service.usernsMode !== undefined) host.UsernsMode = service.usernsMode;
+  if (service.cgroupParent !== undefined) host.CgroupParent = service.cgroupParent;
+}
+
+/** Compose's `host[:container[:permissions]]` device form, as the Engine API wants it. */
+function deviceMapping(entry: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const [host = entry, container, permissions] = entry.split(':');
+  return { PathOnHost: host, PathInContainer: container ?? host, CgroupPermissions: permissions ?? 'rwm' };
 }

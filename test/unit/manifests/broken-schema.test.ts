@@ -23,9 +23,8 @@ brokenCase('compose-unknown-key', 'a misspelt service key is named and the inten
   { file: COMPOSE, line: 4, col: 5, pointer: '/services/web/enviroment', message: /unknown key `enviroment` in `services\.web`: did you mean `environment`\?/ },
 ]);
 
-brokenCase('compose-build', '`build:` is refused with the reason, and the then-missing image is reported too', [
-  { file: COMPOSE, line: 2, col: 3, pointer: '/services/web', message: /`services\.web` is missing the required key `image`/ },
-  { file: COMPOSE, line: 3, col: 5, pointer: '/services/web/build', message: /unknown key `build`.*never builds them/ },
+brokenCase('compose-build', '`build:` without `image:` is refused at the build key, with the reason', [
+  { file: COMPOSE, line: 3, col: 5, pointer: '/services/web/build', message: /`build` without `image` in `services\.web`.*never builds them/ },
 ]);
 
 brokenCase('compose-missing-image', 'a service without image is reported at the service name', [

@@ -12,6 +12,7 @@ import { StateStore } from './state.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { HostsEngine } from './engine/hosts/hosts-engine.js';
 import { EngineSelector } from './engine/select-engine.js';
+import { SwarmEngine } from './engine/swarm/swarm-engine.js';
 import { GoodSnapshot } from './reconcile/rollout/good-snapshot.js';
 import type { ExecutorEvent } from './reconcile/execute/execution-types.js';
 import type { Notifier } from './notify/types.js';
@@ -68,9 +69,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const notifier = options.notifier ?? notifications;
   const clock = options.clock ?? systemClock;
-  const engine = new EngineSelector(new HostsEngine({ pool, clock, nodeGraceMs: options.nodeGraceMs, healthGate: options.healthGate }), () => {
-    throw new Error('engine: swarm is not built into this version of Flotilla');
-  });
+  const engine = new EngineSelector(new HostsEngine({ pool, clock, nodeGraceMs: options.nodeGraceMs, healthGate: options.healthGate }), (swarm) => new SwarmEngine(swarm));
   const reconciler = new Reconciler({
     source,
     pool,

@@ -101,7 +101,8 @@ function count(s: ServiceSummary | undefined, a: SwarmAction, held: boolean): vo
   else if (a.type === 'service-remove') s.changes.remove++;
 }
 
-const IGNORED = new Set([`Labels.${LABEL.commit}`]);
+// The commit and hash labels differ with every change; the fields they stand for are compared instead.
+const IGNORED = new Set([`Labels.${LABEL.commit}`, `Labels.${LABEL.specHash}`]);
 
 function changedFields(want: DesiredService, have: SwarmService, networkIds: Map<string, string>): string[] {
   const fields = differingPaths(withNetworkIds(want.spec, networkIds), have.spec, '', IGNORED);

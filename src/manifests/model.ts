@@ -55,7 +55,7 @@ export interface SwarmSettings {
 export interface ClusterSpec {
   name: string;
   file: string;
-  /** Loading always sets it; optional so hand-built specs (tests, benches) mean hosts without saying so. */
+  /** Absent means hosts (the default), so a cluster file without spec.engine loads exactly as before. */
   engine?: ClusterEngine;
   /** Present when `engine` is swarm. */
   swarm?: SwarmSettings;

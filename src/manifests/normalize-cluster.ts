@@ -42,8 +42,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   return {
     name: typeof metadata.name === 'string' ? metadata.name : 'unnamed',
     file: source.file,
-    engine,
-    ...(swarm ? { swarm } : {}),
+    ...(engine === 'swarm' ? { engine, swarm } : {}),
     nodes,
     stacks,
     sync: {

@@ -10,6 +10,9 @@ import { NodePool, type NodeFactory } from './docker/node-pool.js';
 import { openGitSource, type GitSource } from './sync/git-source.js';
 import { StateStore } from './state.js';
 import { Reconciler } from './reconcile/reconciler.js';
+import { HostsEngine } from './engine/hosts/hosts-engine.js';
+import { EngineSelector } from './engine/select-engine.js';
+import { SwarmEngine } from './engine/swarm/swarm-engine.js';
 import { GoodSnapshot } from './reconcile/rollout/good-snapshot.js';
 import type { ExecutorEvent } from './reconcile/execute/execution-types.js';
 import type { Notifier } from './notify/types.js';
@@ -65,9 +68,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const store = new StateStore(options.stateDir);
   const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const notifier = options.notifier ?? notifications;
+  const clock = options.clock ?? systemClock;
+  const engine = new EngineSelector(new HostsEngine({ pool, clock, nodeGraceMs: options.nodeGraceMs, healthGate: options.healthGate }), (swarm) => new SwarmEngine(swarm));
   const reconciler = new Reconciler({
     source,
     pool,
+    engine,
     store,
     metrics,
     log,

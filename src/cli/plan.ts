@@ -8,6 +8,7 @@ import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
 import { EngineNode } from '../docker/engine-node.js';
 import { plan as makePlan } from '../reconcile/plan/planner.js';
+import { SwarmEngine } from '../engine/swarm/swarm-engine.js';
 import { renderPlanText } from '../reconcile/report/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/report/render-plan-markdown.js';
 import { observedFromDesired, withEmptyNodes } from '../review/synthetic-observed.js';
@@ -46,6 +47,13 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   }
   const desired = loaded.state;
   const base = options.base as string | undefined;
+  if (desired.cluster.engine === 'swarm' && base === undefined) {
+    // A swarm is observed and planned per service through a manager (engine/swarm).
+    const engine = new SwarmEngine(desired.cluster.swarm ?? { managers: [] });
+    const plan = engine.plan(desired, await engine.observe(desired), { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
+    io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+    return options['detailed-exitcode'] && plan.actions.length > 0 ? 2 : 0;
+  }
   let observed: ObservedState;
   if (base !== undefined) {
     const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath);

@@ -14,6 +14,7 @@ import { interpolateDocument } from './interpolate-document.js';
 import { parseDotenv } from './dotenv.js';
 import { decodeUtf8 } from './utf8.js';
 import { checkPlacement } from './placement-checks.js';
+import { checkSwarmKeys } from './swarm-keys.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 
 export interface LoadResult {
@@ -119,6 +120,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
   const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
+  if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   return { stack, source };
 }
 

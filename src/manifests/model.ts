@@ -11,6 +11,7 @@ export interface TlsFiles {
 
 export interface NodeSpec {
   name: string;
+  /** '' for a Swarm node, which Flotilla reaches through a manager only. */
   endpoint: string;
   tls?: TlsFiles;
   labels: Record<string, string>;
@@ -48,9 +49,21 @@ export interface StackRef {
   compose: string;
 }
 
+/** `hosts`: Flotilla places containers on each node itself; `swarm`: one Swarm service per Compose service. */
+export type ClusterEngine = 'hosts' | 'swarm';
+
+export interface SwarmSettings {
+  /** Engine API endpoints of Swarm managers, tried in order. */
+  managers: string[];
+}
+
 export interface ClusterSpec {
   name: string;
   file: string;
+  /** Absent means hosts (the default), so a cluster file without spec.engine loads exactly as before. */
+  engine?: ClusterEngine;
+  /** Present when `engine` is swarm. */
+  swarm?: SwarmSettings;
   nodes: NodeSpec[];
   stacks: StackRef[];
   sync: SyncPolicy;
@@ -65,6 +78,8 @@ export interface PortSpec {
   published?: number;
   protocol: 'tcp' | 'udp';
   hostIp?: string;
+  /** Long syntax `mode`, when written: Swarm publishes through the routing mesh (ingress) or on the task's node (host). */
+  mode?: 'host' | 'ingress';
 }
 
 export type MountSpec =
@@ -132,6 +147,8 @@ export interface DeploySpec {
   reservations: ResourceSpec;
   restartPolicy?: RestartPolicySpec;
   labels: Record<string, string>;
+  /** `deploy.endpoint_mode`, when written; only a Swarm service has a virtual IP to choose against. */
+  endpointMode?: 'vip' | 'dnsrr';
 }
 
 export interface ServiceSpec {

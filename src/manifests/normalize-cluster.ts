@@ -19,9 +19,11 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   const spec = isRecord(root.spec) ? root.spec : {};
   const metadata = isRecord(root.metadata) ? root.metadata : {};
 
-  const nodes: NodeSpec[] = (Array.isArray(spec.nodes) ? spec.nodes : []).filter(isRecord).filter((n) => typeof n.name === 'string' && typeof n.endpoint === 'string').map((n) => ({
+  const engine = spec.engine === 'swarm' ? 'swarm' : 'hosts';
+  // A Swarm node is reached through a manager, so it needs no endpoint of its own.
+  const nodes: NodeSpec[] = (Array.isArray(spec.nodes) ? spec.nodes : []).filter(isRecord).filter((n) => typeof n.name === 'string' && (typeof n.endpoint === 'string' || engine === 'swarm')).map((n) => ({
     name: n.name as string,
-    endpoint: n.endpoint as string,
+    endpoint: typeof n.endpoint === 'string' ? n.endpoint : '',
     ...(isRecord(n.tls) ? { tls: n.tls as NodeSpec['tls'] } : {}),
     labels: Object.fromEntries(Object.entries(isRecord(n.labels) ? n.labels : {}).map(([k, v]) => [k, String(v)])),
   }));
@@ -29,6 +31,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
 
   reportDuplicates(source, problems, spec.nodes, 'node');
   checkEndpoints(source, problems, spec.nodes);
+  const swarm = checkEngine(source, problems, engine, spec);
   reportDuplicates(source, problems, spec.stacks, 'stack');
   reportDuplicates(source, problems, spec.notifications, 'notification');
   const notifications = (Array.isArray(spec.notifications) ? spec.notifications : []).map((n) => (isRecord(n) ? toNotification(n) : undefined));
@@ -39,6 +42,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   return {
     name: typeof metadata.name === 'string' ? metadata.name : 'unnamed',
     file: source.file,
+    ...(engine === 'swarm' ? { engine, swarm } : {}),
     nodes,
     stacks,
     sync: {
@@ -82,6 +86,20 @@ function checkNotifications(source: YamlSource, problems: ManifestProblem[], war
       (p.severity === 'credential' ? problems : warnings).push(found);
     }
   });
+}
+
+/** Plain hosts need an endpoint per node; a swarm needs a manager to talk to. */
+function checkEngine(source: YamlSource, problems: ManifestProblem[], engine: ClusterSpec['engine'], spec: Raw): ClusterSpec['swarm'] {
+  if (engine === 'hosts') {
+    (Array.isArray(spec.nodes) ? spec.nodes : []).forEach((node, i) => {
+      if (isRecord(node) && node.endpoint === undefined) problems.push(source.problem(['spec', 'nodes', i], `node "${String(node.name)}" has no endpoint; with engine hosts every node names its Docker endpoint (unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host)`, 'key'));
+    });
+    if (spec.swarm !== undefined) problems.push(source.problem(['spec', 'swarm'], 'spec.swarm applies only to engine: swarm; set spec.engine: swarm or remove spec.swarm', 'key'));
+    return undefined;
+  }
+  const managers = isRecord(spec.swarm) && Array.isArray(spec.swarm.manager) ? spec.swarm.manager.filter((m): m is string => typeof m === 'string') : [];
+  if (!isRecord(spec.swarm)) problems.push(source.problem(['spec', 'engine'], 'engine: swarm needs spec.swarm.manager, the Engine API endpoints of one or more Swarm managers', 'key'));
+  return { managers };
 }
 
 function reportDuplicates(source: YamlSource, problems: ManifestProblem[], list: unknown, what: string): void {

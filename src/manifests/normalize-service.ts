@@ -240,6 +240,7 @@ function normalizeDeploy(raw: Raw, at: (...rest: Array<string | number>) => Json
     labels: stringRecord(listOrMapToRecord(raw.labels)),
   };
   const restart = raw.restart_policy as { condition?: RestartPolicySpec['condition']; max_attempts?: number } | undefined;
+  if (raw.endpoint_mode !== undefined) deploy.endpointMode = raw.endpoint_mode as 'vip' | 'dnsrr';
   if (restart) deploy.restartPolicy = { condition: restart.condition ?? 'any', ...(restart.max_attempts !== undefined ? { maxAttempts: restart.max_attempts } : {}) };
   return deploy;
 }

@@ -9,13 +9,14 @@ const MAX_RANGE = 1000;
 export function parsePort(value: unknown): PortParse {
   if (typeof value === 'number') return single(value, undefined, 'tcp', undefined, String(value));
   if (typeof value === 'string') return parseShort(value);
-  const long = value as { target: number; published?: string | number; host_ip?: string; protocol?: 'tcp' | 'udp' };
+  const long = value as { target: number; published?: string | number; host_ip?: string; protocol?: 'tcp' | 'udp'; mode?: 'host' | 'ingress' };
   const protocol = long.protocol ?? 'tcp';
-  if (long.published === undefined || long.published === '') return { ok: true, ports: [{ target: long.target, protocol, ...(long.host_ip ? { hostIp: long.host_ip } : {}) }] };
+  const withMode = (parsed: PortParse): PortParse => (parsed.ok && long.mode ? { ok: true, ports: parsed.ports.map((p) => ({ ...p, mode: long.mode })) } : parsed);
+  if (long.published === undefined || long.published === '') return withMode({ ok: true, ports: [{ target: long.target, protocol, ...(long.host_ip ? { hostIp: long.host_ip } : {}) }] });
   const published = range(String(long.published));
   if (typeof published === 'string') return { ok: false, message: `published port ${JSON.stringify(long.published)} ${published}` };
   if (published[0] !== published[1]) return { ok: false, message: 'a published range needs a matching target range; use the short syntax "8000-8001:80-81"' };
-  return single(long.target, published[0], protocol, long.host_ip, JSON.stringify(value));
+  return withMode(single(long.target, published[0], protocol, long.host_ip, JSON.stringify(value)));
 }
 
 function parseShort(text: string): PortParse {

@@ -15,12 +15,10 @@ import type { Notifier } from '../notify/types.js';
 import { noNotifier } from '../notify/types.js';
 import { isConfigurableNotifier } from '../notify/configurable.js';
 import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
-import type { Plan } from './plan/actions.js';
-import { executePlan } from './execute/executor.js';
+import type { Engine, EnginePlan } from '../engine/engine.js';
+import { HostsEngine } from '../engine/hosts/hosts-engine.js';
 import type { ReconcileResult, Target } from './reconcile-result.js';
 import type { ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
-import { lostNodes, withLastKnownContainers } from './plan/node-availability.js';
-import { plan as makePlan } from './plan/planner.js';
 import { conflictsStatus, servicesStatus } from './report/fleet-status.js';
 import { recoverLastGood } from './rollout/recover-last-good.js';
 import type { DaemonStatus, ErrorStatus } from './report/status.js';
@@ -31,7 +29,6 @@ import type { GoodSnapshot } from './rollout/good-snapshot.js';
 import { concludeRollout, type RolloutContext } from './rollout/conclude-rollout.js';
 import { driftEvent, nodeDownEvent, validationFailedEvent } from './rollout/fleet-events.js';
 import { watchForNewerCommit } from './rollout/supersede.js';
-import { verifyReplicas } from './rollout/verify-replicas.js';
 
 export interface ReconcilerDeps {
   source: GitSource;
@@ -53,11 +50,13 @@ export interface ReconcilerDeps {
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
+  /** How the cluster is observed, planned and changed; default: plain hosts over `pool`. */
+  engine?: Engine;
 }
 
 export class Reconciler {
   private ledger!: CommitLedger;
-  private previousObserved: ObservedState | undefined;
+  private readonly engine: Engine;
   private lastValid: { revision: string; desired: DesiredState } | undefined;
   private readonly desiredCache: DesiredStateCache;
   private readonly current: DaemonStatus;
@@ -74,6 +73,7 @@ export class Reconciler {
     this.notifier = deps.notifier ?? noNotifier;
     this.log = deps.log;
     this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot);
+    this.engine = deps.engine ?? new HostsEngine({ pool: deps.pool, clock: deps.clock, nodeGraceMs: deps.nodeGraceMs, healthGate: deps.healthGate });
   }
 
   async init(): Promise<void> {
@@ -132,7 +132,7 @@ export class Reconciler {
   }
 
   /** Steps 5-6: execute, then let concludeRollout decide what the outcome means for the commit. */
-  private async rollOut(target: Target, plan: Plan, signal: AbortSignal): Promise<ReconcileResult> {
+  private async rollOut(target: Target, plan: EnginePlan, signal: AbortSignal): Promise<ReconcileResult> {
     this.log.info({ commit: target.revision, mode: target.mode, ...plan.summary }, `applying ${plan.actions.length} action(s)`);
     if (target.mode === 'sync') {
       this.ledger.begin(target.revision, countChanges(plan));
@@ -141,7 +141,7 @@ export class Reconciler {
     const watch = target.mode === 'sync' ? watchForNewerCommit(this.deps.source, this.current.trackedRevision ?? target.revision, (r) => this.ledger.isQuarantined(r), this.deps.supersedeCheckMs ?? 0, signal) : undefined;
     let execution: ExecutionResult;
     try {
-      execution = await executePlan(plan, target.desired, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal: watch?.signal ?? signal, healthGate: this.deps.healthGate, onEvent: (e) => this.onEvent(e) });
+      execution = await this.engine.execute(plan, target.desired, { signal: watch?.signal ?? signal, rollback: false, onEvent: (e) => this.onEvent(e) });
     } catch (err) {
       if (watch?.superseded()) {
         this.ledger.finish(target.revision, 'superseded', `newer commit ${watch.superseded()} arrived during the rollout`);
@@ -157,7 +157,7 @@ export class Reconciler {
   }
 
   /** `unchanged`: the observation the plan came from, when nothing ran since (saves a list call per node). */
-  private async conclude(target: Target, plan: Plan, execution: ExecutionResult, signal: AbortSignal, unchanged?: ObservedState): Promise<ReconcileResult> {
+  private async conclude(target: Target, plan: EnginePlan, execution: ExecutionResult, signal: AbortSignal, unchanged?: ObservedState): Promise<ReconcileResult> {
     const context: RolloutContext = {
       target,
       plan,
@@ -167,9 +167,9 @@ export class Reconciler {
       desired: this.desiredCache,
       observe: () => this.observe(),
       planFor: (t, o) => this.planFor(t, o, false),
-      execute: (p, d, rollback) => executePlan(p, d, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal, healthGate: this.deps.healthGate, rollback, onEvent: (e) => this.onEvent(e) }),
+      execute: (p, d, rollback) => this.engine.execute(p, d, { signal, rollback, onEvent: (e) => this.onEvent(e) }),
       settle: (p, o) => this.settle(p, o),
-      verify: (d, o) => (this.deps.healthGate ? verifyReplicas(d, o, (n) => this.deps.pool.get(n), this.deps.clock, signal) : Promise.resolve([])),
+      verify: (d, o) => this.engine.verify(d, o, signal),
       notifier: this.notifier,
       metrics: this.deps.metrics,
       log: this.log,
@@ -233,16 +233,12 @@ export class Reconciler {
     return { revision, desired: loaded.state, mode: revision === this.ledger.state.applied ? 'resync' : 'sync' };
   }
 
-  /** Step 3: one container list per node, in parallel; an unreachable node is marked down. */
+  /** Step 3: the engine's one observation of the cluster; an unreachable node is marked down. */
   private async observe(): Promise<ObservedState> {
-    if (this.lastValid) this.deps.pool.sync(this.lastValid.desired.cluster.nodes);
-    const fresh = await this.deps.pool.observe();
-    const observed = withLastKnownContainers(fresh, this.previousObserved);
-    // Keep the carried-over containers too, so a node down for several cycles stays held.
-    this.previousObserved = observed;
-    this.current.nodes = fresh.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
-    for (const n of fresh.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
-    for (const n of fresh.nodes) {
+    const observed = await this.engine.observe(this.lastValid?.desired);
+    this.current.nodes = observed.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
+    for (const n of observed.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
+    for (const n of observed.nodes) {
       if (!n.up && this.nodeWasUp.get(n.name) !== false) {
         this.notifier.notify(nodeDownEvent(this.current.cluster ?? 'unknown', n.name, n.error, this.deps.clock.now()));
         this.log.warn({ node: n.name, error: n.error }, 'node is down');
@@ -253,15 +249,14 @@ export class Reconciler {
   }
 
   /** Step 4: the pure plan. `reportOnly` (a paused rollout) withholds every action. */
-  private planFor(target: Target, observed: ObservedState, reportOnly: boolean): Plan {
+  private planFor(target: Target, observed: ObservedState, reportOnly: boolean): EnginePlan {
     const { sync } = target.desired.cluster;
-    const lost = lostNodes(observed, (n) => this.deps.pool.downSince(n), this.deps.clock.now(), this.deps.nodeGraceMs);
     const mode = reportOnly ? 'report' : target.mode;
-    return makePlan(target.desired, observed, { selfHeal: sync.selfHeal && !reportOnly, prune: sync.prune, commit: target.revision, mode, lostNodes: lost });
+    return this.engine.plan(target.desired, observed, { selfHeal: sync.selfHeal && !reportOnly, prune: sync.prune, commit: target.revision, mode });
   }
 
   /** Status, metrics and drift notification from the latest plan and observation. */
-  private settle(plan: Plan, observed: ObservedState): void {
+  private settle(plan: EnginePlan, observed: ObservedState): void {
     this.current.services = servicesStatus(plan, observed);
     this.current.conflicts = conflictsStatus(plan);
     this.deps.metrics.setFleet(this.current.services.map((s) => ({ stack: s.stack, service: s.service, inSync: s.inSync, drift: s.drift })), this.current.nodes);
@@ -325,6 +320,6 @@ export class Reconciler {
   }
 }
 
-function countChanges(plan: Plan): HistoryEntry['changes'] {
+function countChanges(plan: EnginePlan): HistoryEntry['changes'] {
   return plan.actions.length === 0 ? NO_CHANGES : { create: plan.summary.create, replace: plan.summary.replace, remove: plan.summary.remove, start: plan.summary.start };
 }

@@ -10,7 +10,8 @@ import { WEB_HEALTHCHECK_CMD, WEB_HEALTHY } from './images.js';
 
 export interface ClusterNode {
   name: string;
-  endpoint: string;
+  /** Left out for the nodes of a swarm, which Flotilla reaches through a manager. */
+  endpoint?: string;
   labels?: Record<string, string>;
 }
 
@@ -27,6 +28,8 @@ export interface ClusterConfig {
   /** Stack name to its Compose document: an object (written as YAML) or raw text (for broken files). */
   stacks: Record<string, object | string>;
   sync?: SyncPolicy;
+  /** `swarm` with the managers' endpoints; plain hosts when left out. */
+  swarm?: { manager: string[] };
 }
 
 /** Path of the cluster file of a cluster, as `--path` takes its directory. */
@@ -41,7 +44,8 @@ export function clusterFiles(config: ClusterConfig): Record<string, string> {
     kind: 'Cluster',
     metadata: { name: config.name },
     spec: {
-      nodes: config.nodes.map((n) => ({ name: n.name, endpoint: n.endpoint, ...(n.labels ? { labels: n.labels } : {}) })),
+      ...(config.swarm ? { engine: 'swarm', swarm: config.swarm } : {}),
+      nodes: config.nodes.map((n) => ({ name: n.name, ...(n.endpoint !== undefined ? { endpoint: n.endpoint } : {}), ...(n.labels ? { labels: n.labels } : {}) })),
       stacks: Object.keys(config.stacks).map((name) => ({ name, compose: composePath(name) })),
       sync: { prune: true, selfHeal: true, revert: true, ...config.sync },
     },

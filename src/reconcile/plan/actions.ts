@@ -183,7 +183,8 @@ export interface Plan {
   summary: ChangeCounts & { withheld: number; unplaceable: number; conflicts: number; servicesInSync: number; servicesOutOfSync: number };
 }
 
-export function isContainerAction(a: Action): a is ContainerAction {
+/** Takes any engine's action (see engine/engine.ts), so a report can tell container actions apart. */
+export function isContainerAction(a: { type: string }): a is ContainerAction {
   return a.type === 'create' || a.type === 'replace' || a.type === 'start' || a.type === 'remove';
 }
 

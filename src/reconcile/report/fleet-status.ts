@@ -2,12 +2,12 @@
 // feeds the per-service metrics, from one plan and the observation it was made from.
 import type { ObservedState } from '../../docker/types.js';
 import { LABEL } from '../../docker/labels.js';
-import type { Plan } from '../plan/actions.js';
+import type { EnginePlan } from '../../engine/engine.js';
 import { serviceKey } from '../plan/catalog.js';
 import { addTo } from '../plan/multimap.js';
 import type { ServiceStatus, DaemonStatus } from './status.js';
 
-export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStatus[] {
+export function servicesStatus(plan: EnginePlan, observed: ObservedState): ServiceStatus[] {
   const replicas = new Map<string, ServiceStatus['replicas']>();
   for (const node of observed.nodes) {
     for (const c of node.containers) {
@@ -40,6 +40,6 @@ export function servicesStatus(plan: Plan, observed: ObservedState): ServiceStat
 // which was half the CPU of a steady-state reconcile at 1,000 services.
 const SLOT_ORDER = new Intl.Collator('en', { numeric: true });
 
-export function conflictsStatus(plan: Plan): DaemonStatus['conflicts'] {
+export function conflictsStatus(plan: EnginePlan): DaemonStatus['conflicts'] {
   return plan.drift.conflicts.map((c) => ({ node: c.node, container: c.container, reason: c.message }));
 }

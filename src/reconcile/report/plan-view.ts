@@ -1,11 +1,15 @@
 // The plan as people read it, shared by the text, Markdown and JSON renderers: container
 // actions grouped by stack and service (in plan order), with one line of "what, where,
 // why" each. Ensures of networks and volumes are bookkeeping and are left out.
-import type { ContainerAction, Plan } from '../plan/actions.js';
+import type { ContainerAction } from '../plan/actions.js';
 import { isContainerAction } from '../plan/actions.js';
+import type { EnginePlan, PlannedAction } from '../../engine/engine.js';
+
+type Plan = EnginePlan;
 
 export interface ChangeLine {
-  action: ContainerAction['type'];
+  /** A container action on plain hosts; on a swarm `service-create`, `service-update`, ... */
+  action: ContainerAction['type'] | string;
   container: string;
   /** "node-a", or "node-a → node-b" for a replica that moves. */
   node: string;
@@ -19,7 +23,9 @@ export interface ServiceChanges {
   lines: ChangeLine[];
 }
 
-export function changeLine(a: ContainerAction): ChangeLine {
+export function changeLine(a: PlannedAction): ChangeLine {
+  // A Swarm action names a service (`<stack>_<service>`) or a node, and Swarm places the tasks.
+  if (!isContainerAction(a)) return { action: a.type, container: a.service ? `${a.stack}_${a.service}` : a.node, node: a.node || 'swarm', reason: a.reason };
   const node = a.type === 'replace' && a.old.node !== a.node ? `${a.old.node} → ${a.node}` : a.node;
   return { action: a.type, container: a.container.name, node, reason: a.reason };
 }
@@ -28,7 +34,7 @@ export function changesByService(plan: Plan): ServiceChanges[] {
   const declared = new Map(plan.services.map((s) => [`${s.stack}/${s.service}`, s.declared]));
   const groups = new Map<string, ServiceChanges>();
   for (const a of plan.actions) {
-    if (!isContainerAction(a)) continue;
+    if (!isContainerAction(a) && !a.type.startsWith('service-')) continue;
     const key = `${a.stack}/${a.service}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { stack: a.stack, service: a.service, declared: declared.get(key) ?? true, lines: [] }));
@@ -78,7 +84,7 @@ export function planToJson(plan: Plan): Record<string, unknown> {
     revision: plan.revision,
     mode: plan.mode,
     summary: plan.summary,
-    changes: plan.actions.filter(isContainerAction).map((a) => ({ stack: a.stack, service: a.service, ...changeLine(a), cause: a.cause })),
+    changes: plan.actions.filter((a) => isContainerAction(a) || a.type.startsWith('service-')).map((a) => ({ stack: a.stack, service: a.service, ...changeLine(a), cause: a.cause })),
     withheld: plan.withheld.map((w) => ({ stack: w.action.stack, service: w.action.service, ...changeLine(w.action), because: w.because })),
     unplaceable: plan.unplaceable,
     drift: plan.drift,

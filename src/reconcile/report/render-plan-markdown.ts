@@ -1,12 +1,12 @@
 // The plan as a pull-request comment: the summary line first (what a reviewer looks for),
 // one table per service, and the rest (withheld, unplaceable, conflicts) folded away.
-import type { Plan } from '../plan/actions.js';
+import type { EnginePlan } from '../../engine/engine.js';
 import type { ChangeLine } from './plan-view.js';
 import { changesByService, hasChanges, noChangesSentence, summaryLine, unreachableNodes, withheldByReason } from './plan-view.js';
 
-const ICON: Record<ChangeLine['action'], string> = { create: '🟢 create', replace: '🟡 replace', start: '🔵 start', remove: '🔴 remove' };
+const ICON: Record<ChangeLine['action'], string> = { create: '🟢 create', replace: '🟡 replace', start: '🔵 start', remove: '🔴 remove', 'service-create': '🟢 create service', 'service-update': '🟡 update service', 'service-remove': '🔴 remove service' };
 
-export function renderPlanMarkdown(plan: Plan): string {
+export function renderPlanMarkdown(plan: EnginePlan): string {
   const out: string[] = [`### Flotilla plan for \`${plan.cluster}\` at \`${plan.revision}\``, '', `**${summaryLine(plan)}**`, ''];
   if (!hasChanges(plan)) out.push(noChangesSentence(plan), '');
   for (const g of changesByService(plan)) {

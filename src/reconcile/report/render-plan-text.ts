@@ -1,13 +1,13 @@
 // `flotilla plan` for a terminal: changes grouped by stack and service, each with its node
 // and reason, then what policy withheld, what cannot be placed, conflicts, unreachable
 // nodes, and a Terraform-like summary line.
-import type { Plan } from '../plan/actions.js';
+import type { EnginePlan } from '../../engine/engine.js';
 import type { ChangeLine } from './plan-view.js';
 import { changesByService, hasChanges, noChangesSentence, summaryLine, unreachableNodes, withheldByReason } from './plan-view.js';
 
-const SIGN: Record<ChangeLine['action'], string> = { create: '+', replace: '~', start: '>', remove: '-' };
+const SIGN: Record<ChangeLine['action'], string> = { create: '+', replace: '~', start: '>', remove: '-', 'service-create': '+', 'service-update': '~', 'service-remove': '-' };
 
-export function renderPlanText(plan: Plan): string {
+export function renderPlanText(plan: EnginePlan): string {
   const out: string[] = [`Flotilla plan for cluster ${plan.cluster} at ${plan.revision} (${plan.mode})`, ''];
   const groups = changesByService(plan);
   for (const g of groups) {

@@ -7,7 +7,7 @@ import type { FlotillaMetrics } from '../../metrics.js';
 import type { Notifier } from '../../notify/types.js';
 import type { DesiredState } from '../../manifests/model.js';
 import type { ObservedState } from '../../docker/types.js';
-import type { Plan } from '../plan/actions.js';
+import type { EnginePlan } from '../../engine/engine.js';
 import type { ExecutionResult, ServiceFailure } from '../execute/execution-types.js';
 import type { CommitLedger } from './commit-ledger.js';
 import type { DesiredStateCache } from './desired-cache.js';
@@ -18,7 +18,7 @@ import { compileCatalog, serviceKey } from '../plan/catalog.js';
 
 export interface RolloutContext {
   target: Target;
-  plan: Plan;
+  plan: EnginePlan;
   /** Replaced by a failed verdict when replicas turn out unhealthy after the rollout. */
   execution: ExecutionResult;
   /** The fleet as observed for the plan, when nothing was executed since. */
@@ -26,9 +26,9 @@ export interface RolloutContext {
   ledger: CommitLedger;
   desired: DesiredStateCache;
   observe(): Promise<ObservedState>;
-  planFor(target: Target, observed: ObservedState): Plan;
-  execute(plan: Plan, desired: DesiredState, rollback: boolean): Promise<ExecutionResult>;
-  settle(plan: Plan, observed: ObservedState): void;
+  planFor(target: Target, observed: ObservedState): EnginePlan;
+  execute(plan: EnginePlan, desired: DesiredState, rollback: boolean): Promise<ExecutionResult>;
+  settle(plan: EnginePlan, observed: ObservedState): void;
   /** Failures of replicas that are not (or do not become) healthy; see verify-replicas.ts. */
   verify(desired: DesiredState, observed: ObservedState): Promise<ServiceFailure[]>;
   notifier: Notifier;
@@ -126,7 +126,7 @@ function stop(ctx: RolloutContext, reason: string, why: string, result: Reconcil
 }
 
 /** Replicas still on another spec or stopped after the rollout (e.g. one failure_action continue skipped). */
-function notOnTarget(check: Plan): ServiceFailure[] {
+function notOnTarget(check: EnginePlan): ServiceFailure[] {
   return check.drift.entries
     .filter((d) => d.kind === 'outdated' || d.kind === 'stopped')
     .map((d) => ({ stack: d.stack, service: d.service, node: d.node, reason: `${d.count} replica(s) ${d.kind === 'outdated' ? 'still run another spec' : 'are stopped'} (${d.containers.join(', ')})`, action: 'replace' as const }));
@@ -152,7 +152,7 @@ function describe(failures: ServiceFailure[]): string {
   return failures.map((f) => `${f.stack}/${f.service} on ${f.node}: ${f.reason}`).join('; ') || 'the rollout did not complete';
 }
 
-function nodesOf(plan: Plan): string[] {
+function nodesOf(plan: EnginePlan): string[] {
   return [...new Set(plan.actions.map((a) => a.node))].sort();
 }
 

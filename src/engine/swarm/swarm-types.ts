@@ -1,0 +1,118 @@
+// What the Swarm engine sees and plans, as plain data. Only the fields Flotilla reads are
+// typed; the service spec is kept whole (`spec`) because an update must send it back whole.
+import type { ObservedState } from '../../docker/types.js';
+import type { PlannedAction, EnginePlan } from '../engine.js';
+
+/** The Engine API's ServiceSpec as Flotilla writes it (see service-spec.ts). */
+export type SwarmServiceSpec = Record<string, unknown> & { Name: string; Labels: Record<string, string>; TaskTemplate: Record<string, unknown> };
+
+export interface SwarmService {
+  id: string;
+  version: number;
+  name: string;
+  labels: Record<string, string>;
+  spec: SwarmServiceSpec;
+  /** UpdateStatus.State: updating, paused, completed, rollback_started, ... ('' when never updated). */
+  updateState: string;
+  updateMessage: string;
+}
+
+export interface SwarmTask {
+  id: string;
+  serviceId: string;
+  nodeId: string;
+  slot?: number;
+  /** Status.State: new, pending, assigned, ..., starting, running, complete, failed, rejected, shutdown. */
+  state: string;
+  desiredState: string;
+  message: string;
+  error: string;
+  /** Spec version of the service the task runs (ServiceSpec index at task creation). */
+  image: string;
+  createdAt: string;
+  containerId?: string;
+}
+
+export interface SwarmNode {
+  id: string;
+  version: number;
+  hostname: string;
+  role: string;
+  availability: string;
+  ready: boolean;
+  labels: Record<string, string>;
+  spec: Record<string, unknown>;
+}
+
+export interface SwarmNetwork {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** The one observation per cycle: services, tasks, nodes and networks of the swarm. */
+export interface SwarmObservation {
+  manager: string;
+  services: SwarmService[];
+  tasks: SwarmTask[];
+  nodes: SwarmNode[];
+  networks: SwarmNetwork[];
+}
+
+/** Nodes are the swarm's, their containers the tasks (so status, metrics and recovery read them as on hosts). */
+export interface SwarmObservedState extends ObservedState {
+  swarm?: SwarmObservation;
+}
+
+export interface CreateServiceAction extends PlannedAction {
+  type: 'service-create';
+  spec: SwarmServiceSpec;
+}
+
+export interface UpdateServiceAction extends PlannedAction {
+  type: 'service-update';
+  id: string;
+  version: number;
+  spec: SwarmServiceSpec;
+  /** Dotted paths of the spec fields that differ, for plans and PR comments. */
+  fields: string[];
+  /** Only the replica count differs. */
+  scale: boolean;
+}
+
+export interface RemoveServiceAction extends PlannedAction {
+  type: 'service-remove';
+  id: string;
+  name: string;
+}
+
+export interface CreateNetworkAction extends PlannedAction {
+  type: 'network-create';
+  body: { Name: string; Driver: 'overlay'; Attachable: true; Internal: boolean; Labels: Record<string, string> };
+}
+
+export interface NodeLabelsAction extends PlannedAction {
+  type: 'node-labels';
+  nodeId: string;
+  version: number;
+  /** The node's spec with its labels as Git declares them. */
+  spec: Record<string, unknown>;
+}
+
+export type SwarmAction = CreateServiceAction | UpdateServiceAction | RemoveServiceAction | CreateNetworkAction | NodeLabelsAction;
+
+export interface SwarmPlan extends EnginePlan {
+  actions: SwarmAction[];
+  withheld: Array<{ action: SwarmAction; because: string }>;
+}
+
+export const SWARM_ACTIONS: ReadonlySet<string> = new Set(['service-create', 'service-update', 'service-remove', 'network-create', 'node-labels']);
+
+export function isSwarmAction(a: PlannedAction): a is SwarmAction {
+  return SWARM_ACTIONS.has(a.type);
+}
+
+/** `<stack>_<service>`, as `docker stack deploy` names it. */
+export function swarmServiceName(stack: string, service: string): string {
+  return `${stack}_${service}`;
+}

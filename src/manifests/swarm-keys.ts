@@ -1,0 +1,28 @@
+// Compose keys a Swarm service cannot express. On plain hosts they shape the container;
+// on a swarm cluster they would be dropped silently, so each is an error naming the key.
+import type { ManifestProblem } from './problems.js';
+import type { YamlSource } from './yaml-source.js';
+
+const NOT_ON_SWARM: Readonly<Record<string, string>> = {
+  privileged: 'Swarm services cannot run privileged containers',
+  network_mode: 'Swarm services join networks (overlay, or `host` as an external network), not a network_mode',
+  domainname: 'a Swarm service has no domainname; set hostname instead',
+  shm_size: 'a Swarm service has no shm_size; mount a tmpfs at /dev/shm instead',
+  restart: 'Swarm restarts tasks by deploy.restart_policy; write that instead of restart',
+};
+
+export function checkSwarmKeys(source: YamlSource, problems: ManifestProblem[]): void {
+  const services = (source.value as { services?: Record<string, Record<string, unknown>> } | null)?.services ?? {};
+  for (const [name, service] of Object.entries(services)) {
+    if (service === null || typeof service !== 'object') continue;
+    for (const key of Object.keys(service)) {
+      const why = NOT_ON_SWARM[key];
+      if (why) problems.push(source.problem(['services', name, key], `\`${key}\` in \`services.${name}\` is not supported with engine: swarm: ${why}`, 'key'));
+    }
+    const ports = Array.isArray(service.ports) ? service.ports : [];
+    ports.forEach((p, i) => {
+      const hostIp = typeof p === 'string' ? /^\[?[0-9a-fA-F.:]+\]?:\d[\d-]*:\d/.test(p) : p !== null && typeof p === 'object' && 'host_ip' in p;
+      if (hostIp) problems.push(source.problem(['services', name, 'ports', i], `a host address in \`services.${name}.ports\` is not supported with engine: swarm: Swarm publishes on every address of a node`));
+    });
+  }
+}

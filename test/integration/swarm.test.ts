@@ -1,0 +1,162 @@
+// engine: swarm on a real one-manager-two-worker swarm (issue 12): Flotilla creates one Swarm
+// service per Compose service, rolls image changes through Swarm, reverts the whole cluster
+// and quarantines a commit whose tasks turn unhealthy, heals a hand-made
+// `docker service update`, prunes a service dropped from Git, and a task reaches another
+// service's tasks by name across nodes on the stack's overlay network (dnsrr: no IPVS here).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { requireDocker } from '../support/requirements.js';
+import { startSwarm, type TestSwarm } from '../support/swarm.js';
+import { startGitServer } from '../support/git-server.js';
+import { ConfigRepo, webService, type ClusterConfig } from '../support/config-repo.js';
+import { reconcileExpecting, startInProcess } from '../support/flotilla.js';
+import { WEB_BODY, WEB_HEALTHY, WEB_UNHEALTHY, WEB_V2 } from '../support/images.js';
+import { httpGet, waitFor } from '../support/wait.js';
+
+const WEB_PORT = 18480;
+const ZONES: Record<string, string> = { 'node-a': 'a', 'node-b': 'b', 'node-c': 'c' };
+const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+interface Shape {
+  webImage: string;
+  apiReplicas: number;
+  apiGen: number;
+  withApi: boolean;
+}
+
+function services(s: Shape): Record<string, unknown> {
+  const web = webService({ image: s.webImage, replicas: 2, constraints: ['node.labels.zone!=c'], parallelism: 1 });
+  // mode host: the routing mesh needs IPVS, which this kernel lacks; dnsrr for the same reason.
+  web.ports = [{ target: 80, published: WEB_PORT, mode: 'host' }];
+  (web.deploy as Record<string, unknown>).endpoint_mode = 'dnsrr';
+  const probe = webService({ constraints: ['node.name==node-c'] });
+  const api = webService({ replicas: s.apiReplicas, environment: { GEN: String(s.apiGen) } });
+  return { web, probe, ...(s.withApi ? { api } : {}) };
+}
+
+async function serviceJson(swarm: TestSwarm, name: string): Promise<{ Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] } }; Mode: { Replicated?: { Replicas: number } } }; UpdateStatus?: { State: string } }> {
+  return JSON.parse(await swarm.docker(['service', 'inspect', name]))[0];
+}
+
+async function runningTasks(swarm: TestSwarm, name: string): Promise<string[]> {
+  const out = await swarm.docker(['service', 'ps', name, '--filter', 'desired-state=running', '--format', '{{.Node}} {{.Image}} {{.CurrentState}}']);
+  return out.split('\n').filter((l) => / Running /.test(l));
+}
+
+test('engine swarm: deploy, scale, roll, revert and quarantine, heal, prune, names across nodes', async (t) => {
+  if (!requireDocker(t)) return;
+  const started = performance.now();
+  const swarm = await startSwarm('swarm');
+  const git = await startGitServer();
+  let closeFlotilla = (): void => undefined;
+  try {
+    t.diagnostic(`swarm of 3 up in ${seconds(started)}`);
+    const config = (s: Shape): ClusterConfig => ({
+      name: 'sw',
+      swarm: { manager: [swarm.managerEndpoint] },
+      nodes: swarm.fleet.nodes.map((n) => ({ name: n.name, labels: { zone: ZONES[n.name] as string } })),
+      stacks: { shop: { services: services(s) } },
+    });
+    let shape: Shape = { webImage: WEB_HEALTHY, apiReplicas: 1, apiGen: 1, withApi: true };
+    const { repo } = await ConfigRepo.create(git, 'config', config(shape));
+    const flotilla = await startInProcess({ repoUrl: repo.url });
+    closeFlotilla = flotilla.close;
+    const commit = async (change: Partial<Shape>, message: string): Promise<string> => {
+      shape = { ...shape, ...change };
+      return repo.commit(config(shape), message);
+    };
+    const webAnswers = async (image: string): Promise<void> => {
+      for (const node of ['node-a', 'node-b']) {
+        const { body } = await httpGet(`http://${swarm.fleet.node(node).address}:${WEB_PORT}/`);
+        assert.equal(body, WEB_BODY[image as keyof typeof WEB_BODY], `web on ${node}`);
+      }
+    };
+
+    await t.test('initial deploy: one Swarm service per Compose service, labelled, node labels from Git', async () => {
+      const since = performance.now();
+      await reconcileExpecting(flotilla, 'success');
+      t.diagnostic(`initial converge ${seconds(since)}`);
+      const web = await serviceJson(swarm, 'shop_web');
+      assert.equal(web.Spec.Labels['flotilla.managed'], 'true');
+      assert.equal(web.Spec.Labels['flotilla.cluster'], 'sw');
+      assert.match(web.Spec.Labels['flotilla.spec-hash'] ?? '', /^[0-9a-f]{16}$/);
+      assert.equal((await runningTasks(swarm, 'shop_web')).length, 2);
+      assert.equal((await runningTasks(swarm, 'shop_probe')).length, 1);
+      assert.equal((await runningTasks(swarm, 'shop_api')).length, 1);
+      for (const [node, zone] of Object.entries(ZONES)) assert.equal(await swarm.docker(['node', 'inspect', node, '--format', '{{index .Spec.Labels "zone"}}']), zone);
+      await webAnswers(WEB_HEALTHY);
+      const network = JSON.parse(await swarm.docker(['network', 'inspect', 'shop_default']))[0];
+      assert.equal(network.Driver, 'overlay');
+      assert.equal(network.Attachable, true);
+      assert.equal(flotilla.status().services.every((s) => s.inSync), true);
+      // A second reconcile of the same commit changes nothing.
+      await reconcileExpecting(flotilla, 'unchanged');
+    });
+
+    await t.test('a task resolves another service by name across nodes on the overlay (dnsrr)', async () => {
+      const probeNode = swarm.fleet.node('node-c');
+      const id = await swarm.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=shop_probe'], probeNode);
+      assert.ok(id, 'the probe task runs on node-c');
+      const answer = await waitFor('web by name from node-c', async () => {
+        const out = await swarm.docker(['exec', id, 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 web 80"], probeNode);
+        return out.includes(WEB_BODY[WEB_HEALTHY].trim()) ? out : undefined;
+      }, { timeoutMs: 20_000, intervalMs: 500 });
+      assert.match(answer, /200 OK/);
+    });
+
+    await t.test('scale: replicas in Git become the service replica count', async () => {
+      await commit({ apiReplicas: 3 }, 'scale api');
+      await reconcileExpecting(flotilla, 'success');
+      assert.equal((await serviceJson(swarm, 'shop_api')).Spec.Mode.Replicated?.Replicas, 3);
+      assert.equal((await runningTasks(swarm, 'shop_api')).length, 3);
+    });
+
+    await t.test('an image change rolls through Swarm', async () => {
+      await commit({ webImage: WEB_V2 }, 'web v2');
+      await reconcileExpecting(flotilla, 'success');
+      const web = await serviceJson(swarm, 'shop_web');
+      assert.equal(web.Spec.TaskTemplate.ContainerSpec.Image, WEB_V2);
+      assert.equal(web.UpdateStatus?.State, 'completed');
+      await webAnswers(WEB_V2);
+    });
+
+    await t.test('a commit whose tasks turn unhealthy is reverted for the whole cluster and quarantined', async () => {
+      const good = flotilla.status().lastGoodRevision;
+      const bad = await commit({ webImage: WEB_UNHEALTHY, apiGen: 2 }, 'unhealthy web, api gen 2');
+      const since = performance.now();
+      await reconcileExpecting(flotilla, 'reverted');
+      t.diagnostic(`failed rollout and whole-cluster revert ${seconds(since)}`);
+      assert.ok(flotilla.status().quarantined.some((q) => q.revision === bad));
+      assert.equal(flotilla.status().appliedRevision, good);
+      assert.equal((await serviceJson(swarm, 'shop_web')).Spec.TaskTemplate.ContainerSpec.Image, WEB_V2);
+      // api rolled to GEN=2 before or while web failed; the revert put it back too.
+      assert.ok((await serviceJson(swarm, 'shop_api')).Spec.TaskTemplate.ContainerSpec.Env?.includes('GEN=1'));
+      await waitFor('web v2 answering again', async () => ((await runningTasks(swarm, 'shop_web')).length === 2 ? true : undefined), { timeoutMs: 30_000 });
+      await webAnswers(WEB_V2);
+      // Polling the quarantined head keeps the cluster on the last good commit.
+      await reconcileExpecting(flotilla, 'unchanged');
+    });
+
+    await t.test('a hand-made docker service update --image is healed', async () => {
+      await commit({ webImage: WEB_V2, apiGen: 1 }, 'back to v2 (same spec as the good commit)');
+      await reconcileExpecting(flotilla, 'success');
+      await swarm.docker(['service', 'update', '--detach', '--no-resolve-image', '--image', WEB_HEALTHY, 'shop_web']);
+      await reconcileExpecting(flotilla, 'success');
+      assert.equal((await serviceJson(swarm, 'shop_web')).Spec.TaskTemplate.ContainerSpec.Image, WEB_V2);
+      await webAnswers(WEB_V2);
+    });
+
+    await t.test('a service dropped from Git is pruned', async () => {
+      await commit({ withApi: false }, 'drop api');
+      await reconcileExpecting(flotilla, 'success');
+      const names = (await swarm.docker(['service', 'ls', '--format', '{{.Name}}'])).split('\n').sort();
+      assert.deepEqual(names, ['shop_probe', 'shop_web']);
+    });
+  } finally {
+    closeFlotilla();
+    await git.close();
+    await swarm.stop();
+    t.diagnostic(`whole test ${seconds(started)}`);
+  }
+});

@@ -9,6 +9,18 @@ const NOT_ON_SWARM: Readonly<Record<string, string>> = {
   domainname: 'a Swarm service has no domainname; set hostname instead',
   shm_size: 'a Swarm service has no shm_size; mount a tmpfs at /dev/shm instead',
   restart: 'Swarm restarts tasks by deploy.restart_policy; write that instead of restart',
+  runtime: 'a Swarm service runs on the node\'s default runtime',
+  pids_limit: 'not mapped onto Swarm services yet',
+  cpu_shares: 'a Swarm service has no cpu_shares; use deploy.resources',
+  memswap_limit: 'a Swarm service has no memswap_limit',
+  devices: 'Swarm services cannot map host devices',
+  security_opt: 'Swarm services cannot set security_opt',
+  pid: 'Swarm services cannot share a PID namespace',
+  ipc: 'Swarm services cannot set an IPC mode',
+  userns_mode: 'Swarm services cannot set a user namespace mode',
+  cgroup_parent: 'Swarm services cannot set a cgroup parent',
+  configs: 'Swarm configs are not wired yet; deploy this stack on plain hosts, or bake the file into the image',
+  secrets: 'Swarm secrets are not wired yet; use an (encrypted) env_file for now',
 };
 
 export function checkSwarmKeys(source: YamlSource, problems: ManifestProblem[]): void {

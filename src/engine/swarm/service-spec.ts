@@ -65,7 +65,12 @@ function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec): SwarmSe
   if (s.capDrop.length) container.CapabilityDrop = s.capDrop;
   // Compose writes "host:ip"; a Swarm service takes /etc/hosts lines, "ip host".
   if (s.extraHosts.length) container.Hosts = s.extraHosts.map((h) => h.replace(/^([^:]+):(.+)$/, '$2 $1'));
-  if (s.dns?.length || s.dnsSearch?.length) container.DNSConfig = { ...(s.dns?.length ? { Nameservers: s.dns } : {}), ...(s.dnsSearch?.length ? { Search: s.dnsSearch } : {}) };
+  if (s.dns?.length || s.dnsSearch?.length || s.dnsOptions?.length) {
+    container.DNSConfig = { ...(s.dns?.length ? { Nameservers: s.dns } : {}), ...(s.dnsSearch?.length ? { Search: s.dnsSearch } : {}), ...(s.dnsOptions?.length ? { Options: s.dnsOptions } : {}) };
+  }
+  if (s.sysctls) container.Sysctls = s.sysctls;
+  if (s.ulimits) container.Ulimits = s.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (s.groupAdd) container.Groups = s.groupAdd;
   if (s.healthcheck) {
     const h = s.healthcheck;
     container.Healthcheck = {
@@ -88,6 +93,7 @@ function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec): SwarmSe
     ContainerSpec: container,
     Networks: s.networks.map((n) => ({ Target: stack.networks.find((x) => x.name === n)?.dockerName ?? `${stack.name}_${n}`, Aliases: [s.name] })),
   };
+  if (s.logging) task.LogDriver = { Name: s.logging.driver, Options: s.logging.options };
   const limits = resources(d.limits);
   const reservations = resources(d.reservations);
   if (limits || reservations) task.Resources = { ...(limits ? { Limits: limits } : {}), ...(reservations ? { Reservations: reservations } : {}) };

@@ -15,6 +15,7 @@ import type { ExecutorEvent } from './reconcile/execute/execution-types.js';
 import type { Notifier } from './notify/types.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import type { SecretRedactor } from './log.js';
+import { loadOrCreateDigestKey } from './manifests/file-digest.js';
 
 export interface AppOptions {
   repo: string;
@@ -46,6 +47,8 @@ export interface App {
   nodeFactory: NodeFactory;
   /** Delivers the reconciler's events; drain and close it on shutdown. */
   notifications?: NotificationDispatcher;
+  /** The key secret digests are made with; pull-request reviews use it too. */
+  digestKey: Buffer;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -65,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const store = new StateStore(options.stateDir);
   const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const notifier = options.notifier ?? notifications;
+  const digestKey = await loadOrCreateDigestKey(options.stateDir);
   const reconciler = new Reconciler({
     source,
     pool,
@@ -77,11 +81,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     nodeGraceMs: options.nodeGraceMs,
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
+    digestKey,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
     ...(options.requestFollowUp ? { requestFollowUp: options.requestFollowUp } : {}),
   });
   await reconciler.init();
-  return { source, pool, metrics, reconciler, nodeFactory, ...(notifications ? { notifications } : {}) };
+  return { source, pool, metrics, reconciler, nodeFactory, digestKey, ...(notifications ? { notifications } : {}) };
 }

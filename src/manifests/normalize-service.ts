@@ -9,6 +9,9 @@ import { bindAllowed, parseMount, parseTmpfs } from './mounts.js';
 import { parseConstraint } from './constraints.js';
 import { imageReferenceProblem } from './image-ref.js';
 import { applyContainerKeys } from './container-keys.js';
+import type { StackFileContext } from './declared-files.js';
+import { relativeBind } from './repo-binds.js';
+import { serviceFiles, type ServiceFileContext } from './service-files.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -26,6 +29,10 @@ export interface ServiceContext {
   /** The repo-relative path of an env_file, or undefined when it is not inside the repository. */
   resolveEnvFile(path: string): string | undefined;
   problems: ManifestProblem[];
+  /** Where configs, secrets and relative bind mounts are read from (set by the loader). */
+  fileSources?: StackFileContext;
+  /** The same with the stack's declared configs and secrets (set by normalizeStack). */
+  files?: ServiceFileContext;
 }
 
 type Raw = Record<string, unknown>;
@@ -61,6 +68,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
 
   const mounts: MountSpec[] = [];
   ((raw.volumes as unknown[] | undefined) ?? []).forEach((entry, i) => {
+    // Repo files, delivered as configs (service-files.ts), not bind mounts of the node.
+    if (ctx.files && relativeBind(entry)) return;
     const parsed = parseMount(entry);
     if (!parsed.ok) {
       report(at('volumes', i), parsed.message);
@@ -128,6 +137,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   const healthcheck = normalizeHealthcheck(raw.healthcheck as Raw | undefined, at('healthcheck', 'test'), report);
   if (healthcheck) spec.healthcheck = healthcheck;
   applyContainerKeys(spec, raw, at, report);
+  const files = ctx.files ? serviceFiles(name, raw, ctx.files) : undefined;
+  if (files) spec.files = files;
   return spec;
 }
 

@@ -1,6 +1,6 @@
 // A minimal POSIX ustar writer: regular files and directories, which is all that delivering
 // configs and secrets into a container needs (PUT /containers/{id}/archive takes a tar).
-// Deterministic (mtime 0, fixed user and group names), so equal entries give equal bytes.
+// Deterministic (mtime 0, numeric owners only), so equal entries give equal bytes.
 
 export interface TarEntry {
   /** Relative path inside the archive, `/`-separated, without a leading `/`. */
@@ -48,8 +48,8 @@ function header(entry: TarEntry, size: number): Buffer {
   block.write(entry.type === 'directory' ? '5' : '0', 156, 1, 'ascii');
   block.write('ustar\u0000', 257, 6, 'ascii');
   block.write('00', 263, 2, 'ascii');
-  block.write('root', 265, 32, 'ascii');
-  block.write('root', 297, 32, 'ascii');
+  // No user or group names: an extractor that finds one prefers it to the number, and the
+  // names on the node are not the ones here.
   block.write(prefix, 345, 155, 'utf8');
   // The checksum is taken with its own field read as eight spaces.
   block.fill(0x20, 148, 156);

@@ -18,6 +18,7 @@ import type { ExecutorEvent } from './reconcile/execute/execution-types.js';
 import type { Notifier } from './notify/types.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import type { SecretRedactor } from './log.js';
+import { loadOrCreateDigestKey } from './manifests/file-digest.js';
 
 export interface AppOptions {
   repo: string;
@@ -49,6 +50,8 @@ export interface App {
   nodeFactory: NodeFactory;
   /** Delivers the reconciler's events; drain and close it on shutdown. */
   notifications?: NotificationDispatcher;
+  /** The key secret digests are made with; pull-request reviews use it too. */
+  digestKey: Buffer;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -70,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const notifier = options.notifier ?? notifications;
   const clock = options.clock ?? systemClock;
   const engine = new EngineSelector(new HostsEngine({ pool, clock, nodeGraceMs: options.nodeGraceMs, healthGate: options.healthGate }), (swarm) => new SwarmEngine(swarm));
+  const digestKey = await loadOrCreateDigestKey(options.stateDir);
   const reconciler = new Reconciler({
     source,
     pool,
@@ -83,11 +87,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     nodeGraceMs: options.nodeGraceMs,
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
+    digestKey,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
     ...(options.requestFollowUp ? { requestFollowUp: options.requestFollowUp } : {}),
   });
   await reconciler.init();
-  return { source, pool, metrics, reconciler, nodeFactory, ...(notifications ? { notifications } : {}) };
+  return { source, pool, metrics, reconciler, nodeFactory, digestKey, ...(notifications ? { notifications } : {}) };
 }

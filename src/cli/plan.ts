@@ -3,7 +3,9 @@
 // With --base REF it compares two commits instead, without any node access (for CI systems
 // that cannot reach the fleet): the head is planned against the fleet as the base commit
 // would leave it.
+import { resolve } from 'node:path';
 import { loadDesiredState } from '../manifests/load.js';
+import { readDigestKey } from '../manifests/file-digest.js';
 import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
 import { EngineNode } from '../docker/engine-node.js';
@@ -39,7 +41,10 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   if (!['text', 'markdown', 'json'].includes(format)) throw new UsageError(`--format must be text, markdown or json, got ${format}`);
   const clusterPath = options.path as string | undefined;
   const open = repoOpener(options, io.env);
-  const loaded = await loadDesiredState(await open(options.ref as string | undefined), clusterPath);
+  // The daemon's key when this runs beside it, so secret digests compare with the fleet's.
+  const digestKey = await readDigestKey(resolve(options['state-dir'] as string));
+  const loadOptions = digestKey ? { digestKey } : {};
+  const loaded = await loadDesiredState(await open(options.ref as string | undefined), clusterPath, loadOptions);
   if (!loaded.state) {
     for (const p of loaded.problems) io.err(formatProblem(p));
     io.err(`${loaded.clusterPath}: ${loaded.problems.length} validation error(s); nothing planned`);
@@ -56,7 +61,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   }
   let observed: ObservedState;
   if (base !== undefined) {
-    const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath);
+    const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath, loadOptions);
     if (!baseLoaded.state) {
       for (const p of baseLoaded.problems) io.err(formatProblem(p));
       io.err(`--base ${base}: ${baseLoaded.problems.length} validation error(s) at the base; nothing to compare with`);

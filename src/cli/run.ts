@@ -84,7 +84,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const access = { github: forge(githubToken, options['github-api-url']), gitlab: forge(gitlabToken, options['gitlab-api-url']), gitea: forge(giteaToken, options['gitea-api-url']) };
   const posters = reviewPosters(Object.fromEntries(Object.entries(access).filter(([, v]) => v !== undefined)));
   const reviewer = Object.keys(posters).length > 0
-    ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, posters, log: log.child({ component: 'review' }) })
+    ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, digestKey: app.digestKey, posters, log: log.child({ component: 'review' }) })
     : undefined;
   const router = createRouter({
     extra: webhookRoutes({ secret: webhookSecret, repoUrl: options.repo as string, branch: options.branch as string, queue, metrics: app.metrics, ...(reviewer ? { onPullRequest: reviewer.onPullRequest } : {}) }),

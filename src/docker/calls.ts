@@ -11,7 +11,7 @@ export type CallCounts = Record<DockerNodeMethod, number>;
 const ZERO: CallCounts = {
   listContainers: 0, info: 0, ping: 0, hasImage: 0, pullImage: 0, ensureNetwork: 0, ensureVolume: 0,
   connectNetwork: 0, createContainer: 0, startContainer: 0, stopContainer: 0, removeContainer: 0,
-  renameContainer: 0, inspectContainer: 0,
+  renameContainer: 0, inspectContainer: 0, putArchive: 0,
 };
 
 export const DOCKER_NODE_METHODS = Object.keys(ZERO) as readonly DockerNodeMethod[];
@@ -33,5 +33,5 @@ export const OPERATION_OF: Readonly<Record<DockerNodeMethod, DockerOperation>> =
   listContainers: 'list containers', info: 'info', ping: 'ping', hasImage: 'inspect image', pullImage: 'pull image',
   ensureNetwork: 'create network', ensureVolume: 'create volume', connectNetwork: 'connect network', createContainer: 'create container',
   startContainer: 'start container', stopContainer: 'stop container', removeContainer: 'remove container',
-  renameContainer: 'rename container', inspectContainer: 'inspect container',
+  renameContainer: 'rename container', inspectContainer: 'inspect container', putArchive: 'upload files',
 };

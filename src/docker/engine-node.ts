@@ -157,6 +157,11 @@ export class EngineNode implements DockerNode {
     }
   }
 
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    // Only the path goes into the URL; the files (secrets among them) travel in the body.
+    await this.call('putArchive', 'upload files', id, { method: 'PUT', path: `/containers/${encodeURIComponent(id)}/archive`, query: { path }, raw: { contentType: 'application/x-tar', bytes: tar }, ok: [200] });
+  }
+
   async inspectContainer(id: string): Promise<ContainerHealthView> {
     return parseInspect(expectShape(this.name, 'inspect container', await this.call('inspectContainer', 'inspect container', id, { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, ok: [200] }), SHAPES.inspect, id));
   }

@@ -6,12 +6,14 @@
 export type Query = Record<string, string | number | boolean>;
 
 export interface EngineRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Engine API path without version prefix or query, e.g. `/containers/create`. */
   path: string;
   query?: Query;
   /** Sent as JSON. Undefined means no body at all: Docker refuses one on some routes (/start). */
   body?: unknown;
+  /** Sent as is instead of `body` (a tar archive for PUT /containers/{id}/archive). */
+  raw?: { contentType: string; bytes: Buffer };
   /** Statuses that count as success; anything else becomes an error with Docker's message. */
   ok: number[];
 }

@@ -28,7 +28,8 @@ export type DockerOperation =
   | 'stop container'
   | 'remove container'
   | 'rename container'
-  | 'inspect container';
+  | 'inspect container'
+  | 'upload files';
 
 export abstract class DockerNodeError extends Error {
   abstract readonly code: DockerErrorCode;

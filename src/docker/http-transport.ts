@@ -49,10 +49,10 @@ export class HttpTransport implements EngineTransport {
   }
 
   request(request: EngineRequest, signal: AbortSignal, isStream: boolean): Promise<unknown> {
-    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const payload = request.raw ? request.raw.bytes : request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers: OutgoingHttpHeaders = {};
     if (payload !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = request.raw ? request.raw.contentType : 'application/json';
       headers['Content-Length'] = Buffer.byteLength(payload);
     }
     const options: RequestOptions = { ...this.target, agent: this.agent, method: request.method, path: pathOf(request), headers };

@@ -9,6 +9,8 @@ export const LABEL = {
   slot: 'flotilla.slot',
   specHash: 'flotilla.spec-hash',
   commit: 'flotilla.commit',
+  /** Digests of the configs and secrets delivered into the container (never their content). */
+  files: 'flotilla.files',
 } as const;
 
 export function containerName(stack: string, service: string, slot: string): string {

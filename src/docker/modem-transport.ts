@@ -26,6 +26,8 @@ export class ModemTransport implements EngineTransport {
       abortSignal: signal,
       isStream,
       options: { ...(query ? { _query: query } : {}), _body: request.body ?? {} },
+      // docker-modem sends `file` (a Buffer) as the body, with this content type.
+      ...(request.raw ? { file: request.raw.bytes, headers: { 'Content-Type': request.raw.contentType } } : {}),
     };
     return new Promise((resolve, reject) => {
       modem.dial(options, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)));

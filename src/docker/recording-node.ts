@@ -187,6 +187,14 @@ export class RecordingDockerNode implements DockerNode {
     c.name = newName;
   }
 
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    this.enter('putArchive', ['putArchive', id, path]);
+    const c = this.mustFind(id, 'upload files');
+    // Like Docker: the archive API refuses a read-only root filesystem.
+    if (c.body.HostConfig.ReadonlyRootfs) throw new DockerApiError(this.name, 'upload files', 403, 'container rootfs is marked read-only', id);
+    c.archives.push({ path, tar: Buffer.from(tar) });
+  }
+
   async inspectContainer(id: string): Promise<ContainerHealthView> {
     this.enter('inspectContainer');
     const c = this.mustFind(id, 'inspect container');
@@ -248,7 +256,7 @@ export class RecordingDockerNode implements DockerNode {
     const net = body.HostConfig.NetworkMode;
     const sim: SimContainer = {
       id, name, image: body.Image, labels: { ...body.Labels }, state: 'created', body, networks: [net], restartCount: 0, exitCode: 0,
-      startedAt: '0001-01-01T00:00:00Z', error: '', createdAt: Math.floor(Date.now() / 1000), inspectsSinceStart: 0,
+      startedAt: '0001-01-01T00:00:00Z', error: '', createdAt: Math.floor(Date.now() / 1000), inspectsSinceStart: 0, archives: [],
     };
     this.store.set(id, sim);
     return sim;

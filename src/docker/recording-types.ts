@@ -12,7 +12,8 @@ export type RecordedCall =
   | ['stop', string]
   | ['remove', string]
   | ['rename', string, string]
-  | ['connect', string, string];
+  | ['connect', string, string]
+  | ['putArchive', string, string];
 
 /** Failure injection, per image reference. */
 export interface ImageBehaviour {
@@ -44,6 +45,8 @@ export interface SimContainer {
   createdAt: number;
   /** Inspects since the last start, which drive the health transition. */
   inspectsSinceStart: number;
+  /** Tar archives uploaded into it, in order. */
+  archives: Array<{ path: string; tar: Buffer }>;
 }
 
 export interface PreloadedContainer {

@@ -135,6 +135,11 @@ export interface DockerNode {
    * NetworkingConfig). Idempotent: an already connected container is left as it is.
    */
   connectNetwork(id: string, network: string, aliases: string[]): Promise<void>;
+  /**
+   * Extracts a tar archive into a container at `path` (PUT /containers/{id}/archive): how
+   * configs and secrets reach a created container before it starts.
+   */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Inspect of one container: state, health and restart count, for health gates. */
   inspectContainer(id: string): Promise<ContainerHealthView>;
 }

@@ -16,6 +16,13 @@ import { decodeUtf8 } from './utf8.js';
 import { checkPlacement } from './placement-checks.js';
 import { checkSwarmKeys } from './swarm-keys.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
+import { readStackFiles } from './stack-files.js';
+import { fallbackDigestKey } from './file-digest.js';
+
+export interface LoadOptions {
+  /** The cluster's key for secret digests (the daemon's state dir); without it a public fallback (file-digest.ts). */
+  digestKey?: Buffer;
+}
 
 export interface LoadResult {
   /** Present only when there are no problems. */
@@ -31,9 +38,9 @@ export interface LoadResult {
  * `clusterPath` is the cluster's directory (`clusters/production`); when omitted and the
  * repo has exactly one cluster, that one is used.
  */
-export async function loadDesiredState(reader: RepoReader, clusterPath?: string): Promise<LoadResult> {
+export async function loadDesiredState(reader: RepoReader, clusterPath?: string, options: LoadOptions = {}): Promise<LoadResult> {
   try {
-    return await loadRevision(reader, clusterPath);
+    return await loadRevision(reader, clusterPath, options);
   } catch (err) {
     // A refused file ends the load with that one problem: it is hostile or a mistake, and
     // what else the commit says does not matter until it is gone.
@@ -42,7 +49,7 @@ export async function loadDesiredState(reader: RepoReader, clusterPath?: string)
   }
 }
 
-async function loadRevision(reader: RepoReader, clusterPath?: string): Promise<LoadResult> {
+async function loadRevision(reader: RepoReader, clusterPath: string | undefined, options: LoadOptions): Promise<LoadResult> {
   const problems: ManifestProblem[] = [];
   const resolved = await resolveClusterPath(reader, clusterPath, problems);
   if (resolved === undefined) return { problems, clusterPath: clusterPath ?? 'clusters' };
@@ -56,7 +63,7 @@ async function loadRevision(reader: RepoReader, clusterPath?: string): Promise<L
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
-      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings);
+      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name));
       if (stack) loaded[index] = stack;
     }),
   );
@@ -94,7 +101,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
   return parseYamlSource(file, content, problems);
 }
 
-async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[]): Promise<LoadedStack | undefined> {
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], digestKey: Buffer): Promise<LoadedStack | undefined> {
   const file = repoPath(ref.compose);
   if (file === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
@@ -118,7 +125,12 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   // An env_file outside the repository resolves to undefined and is reported as such.
   const resolveEnvFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
-  const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings });
+  const compose = source.value as Record<string, unknown>;
+  // Configs, secrets and relative bind mounts: relative to the compose file, inside the repo.
+  const resolveFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
+  const files = await readStackFiles(reader, compose, resolveFile);
+  const fileSources = { source, files, resolve: resolveFile, vars, digestKey, problems };
+  const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   return { stack, source };

@@ -1,6 +1,7 @@
 // The typed, normalized desired state that every later stage (scheduler, planner,
 // executor) works from. Loading fills in every default here, so consumers never have to
 // ask "was this set?": an absent Compose key has exactly one meaning, decided in one place.
+import type { SecretBytes } from './secret-bytes.js';
 
 export interface TlsFiles {
   /** Repo-relative or absolute paths of PEM files (never the key material itself). */
@@ -203,7 +204,40 @@ export interface ServiceSpec {
   ipcMode?: string;
   usernsMode?: string;
   cgroupParent?: string;
+  /** Configs, secrets and repo bind mounts copied into the container before it starts; absent when none. */
+  files?: DeliveredFile[];
 }
+
+/**
+ * A config, a secret, or a file or folder of the repo bind-mounted by a relative path: its
+ * bytes are uploaded into every container of the service before it starts. Content is
+ * held in memory only; `digest` is what reaches labels, plans and the spec hash.
+ */
+export interface DeliveredFile {
+  kind: 'config' | 'secret';
+  /** The config or secret name, or the repo path of a bind-mounted file or folder. */
+  name: string;
+  /** Absolute path in the container: the file, or the folder the entries go under. */
+  target: string;
+  directory: boolean;
+  uid: number;
+  gid: number;
+  /** Permission bits of the file (a folder's files keep their Git mode, 0644 or 0755). */
+  mode: number;
+  /** sha256 (configs) or HMAC-SHA256 under the cluster's digest key (secrets), 16 hex digits. */
+  digest: string;
+  entries: DeliveredEntry[];
+}
+
+export interface DeliveredEntry {
+  /** Relative to the target ('' for a single file). */
+  path: string;
+  mode: number;
+  content: FileContent;
+}
+
+/** Config bytes travel as base64 (snapshots keep them); secret bytes never serialize (see secret-bytes.ts). */
+export type FileContent = { base64: string } | SecretBytes;
 
 export interface NetworkSpec {
   /** Name inside the stack (`default` for the implicit one). */

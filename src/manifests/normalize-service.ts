@@ -10,6 +10,9 @@ import { parseConstraint } from './constraints.js';
 import { imageReferenceProblem } from './image-ref.js';
 import { applyContainerKeys } from './container-keys.js';
 import { applyHostConfigKeys } from './host-config-keys.js';
+import type { StackFileContext } from './declared-files.js';
+import { relativeBind } from './repo-binds.js';
+import { serviceFiles, type ServiceFileContext } from './service-files.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -29,6 +32,10 @@ export interface ServiceContext {
   problems: ManifestProblem[];
   /** Where notices go that do not make the commit invalid (absent: dropped). */
   warnings?: ManifestProblem[];
+  /** Where configs, secrets and relative bind mounts are read from (set by the loader). */
+  fileSources?: StackFileContext;
+  /** The same with the stack's declared configs and secrets (set by normalizeStack). */
+  files?: ServiceFileContext;
 }
 
 type Raw = Record<string, unknown>;
@@ -64,6 +71,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
 
   const mounts: MountSpec[] = [];
   ((raw.volumes as unknown[] | undefined) ?? []).forEach((entry, i) => {
+    // Repo files, delivered as configs (service-files.ts), not bind mounts of the node.
+    if (ctx.files && relativeBind(entry)) return;
     const parsed = parseMount(entry);
     if (!parsed.ok) {
       report(at('volumes', i), parsed.message);
@@ -136,6 +145,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
     // Without `image` the schema has already refused it (schema-messages.ts says why).
     if (raw.image !== undefined) ctx.warnings?.push(ctx.source.problem(at('build'), `\`build\` is ignored: Flotilla deploys the image ${String(raw.image)} and never builds it, so build and push it in CI first`, 'key'));
   }
+  const files = ctx.files ? serviceFiles(name, raw, ctx.files) : undefined;
+  if (files) spec.files = files;
   return spec;
 }
 

@@ -6,6 +6,7 @@ import { listOrMapToRecord } from './compose-values.js';
 import { parseMount } from './mounts.js';
 import { checkReservedLabels, normalizeService, type ServiceContext } from './normalize-service.js';
 import { closest } from './suggest.js';
+import { declareFiles } from './declared-files.js';
 import type { JsonPath } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
@@ -38,7 +39,8 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
   for (const key of ['networks', 'volumes'] as const) {
     for (const [name, def] of Object.entries((raw[key] as Record<string, Raw | null> | undefined) ?? {})) checkReservedLabels(def?.labels, [key, name, 'labels'], report);
   }
-  const services = Object.entries(raw.services as Record<string, Raw>).map(([name, def]) => normalizeService(name, def, ctx));
+  const serviceCtx = ctx.fileSources ? { ...ctx, files: { ...ctx.fileSources, declared: declareFiles(raw, ctx.fileSources) } } : ctx;
+  const services = Object.entries(raw.services as Record<string, Raw>).map(([name, def]) => normalizeService(name, def, serviceCtx));
   const usesDefault = services.some((s) => s.networks.includes('default'));
   if (usesDefault && !networks.some((n) => n.name === 'default')) {
     networks.push({ name: 'default', dockerName: `${ctx.stack}_default`, internal: false, external: false, labels: {} });

@@ -45,6 +45,8 @@ export interface ReconcilerDeps {
   notifier?: Notifier;
   /** Keeps the last good desired state on disk so a revert never depends on the repo. */
   snapshot?: GoodSnapshot;
+  /** The cluster's key for secret digests (file-digest.ts), from the state dir. */
+  digestKey?: Buffer;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
@@ -72,7 +74,7 @@ export class Reconciler {
     this.current = { source: deps.source.describe(), branch: deps.branch, phase: 'starting', quarantined: [], nodes: [], conflicts: [], services: [] };
     this.notifier = deps.notifier ?? noNotifier;
     this.log = deps.log;
-    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot);
+    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, deps.digestKey ? { digestKey: deps.digestKey } : {});
     this.engine = deps.engine ?? new HostsEngine({ pool: deps.pool, clock: deps.clock, nodeGraceMs: deps.nodeGraceMs, healthGate: deps.healthGate });
   }
 

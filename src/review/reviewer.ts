@@ -25,6 +25,8 @@ export interface ReviewerOptions {
   log: Logger;
   /** Pull requests waiting at most (default 100); more are refused until the queue drains. */
   maxPending?: number;
+  /** The daemon's key for secret digests, so a review's plan matches what the daemon deployed. */
+  digestKey?: Buffer;
 }
 
 export interface ReviewReport {
@@ -39,7 +41,7 @@ export class PullRequestReviewer {
 
   constructor(private readonly options: ReviewerOptions) {
     const { source, clusterPath } = options;
-    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath), ...(clusterPath ? { clusterPath } : {}) };
+    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, options.digestKey ? { digestKey: options.digestKey } : {}), ...(clusterPath ? { clusterPath } : {}) };
     this.queue = new CoalescingQueue(
       async (event) => void (await this.review(event)),
       (err, event) => options.log.error({ err, provider: event.provider, repository: event.apiRepository, pullRequest: event.number }, 'pull request review failed'),

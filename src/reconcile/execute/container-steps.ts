@@ -8,6 +8,7 @@ import { healthGateOptions, waitUntilHealthy } from '../../health/replica-health
 import type { Action, ContainerAction, CreateAction, ReplaceAction } from '../plan/actions.js';
 import type { ExecuteOptions } from './execution-types.js';
 import { Semaphore } from './semaphore.js';
+import { fileArchive } from './file-archive.js';
 
 /** Suffix of a replaced container while its successor proves itself. */
 export const RETIRED_SUFFIX = '-flotilla-old';
@@ -47,7 +48,7 @@ export class ContainerSteps {
     try {
       switch (action.type) {
         case 'create':
-          await this.create(node, action);
+          await this.create(node, action, spec);
           break;
         case 'start':
           await this.limited(action.node, () => node.startContainer(action.container.id));
@@ -81,11 +82,23 @@ export class ContainerSteps {
 
   private readonly created = new Map<string, string>();
 
-  private async create(node: DockerNode, action: CreateAction | ReplaceAction): Promise<string> {
+  private async create(node: DockerNode, action: CreateAction | ReplaceAction, spec: ServiceSpec | undefined): Promise<string> {
     await this.ensureImage(node, action.container.body.Image);
+    // Built before anything is created: a file that cannot be delivered must not leave a container behind.
+    const files = spec?.files ? fileArchive(spec.files) : undefined;
     const id = await this.limited(action.node, async () => {
       const id = await node.createContainer(action.container.name, action.container.body);
       for (const network of action.connect) await node.connectNetwork(id, network, [action.service]);
+      // Configs and secrets are in place before the process starts, as with Compose.
+      if (files) {
+        try {
+          await node.putArchive(id, '/', files);
+        } catch (err) {
+          // A container without its files must not be left to be started by a later cycle.
+          await node.removeContainer(id).catch(() => undefined);
+          throw err;
+        }
+      }
       await node.startContainer(id);
       return id;
     });
@@ -112,7 +125,7 @@ export class ContainerSteps {
     }
     let newId: string | undefined;
     try {
-      newId = await this.create(node, action);
+      newId = await this.create(node, action, spec);
       if (gate) {
         const reason = await this.gate(node, newId, spec, monitorMs);
         if (reason) throw new Error(reason);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
 import type { ContainerCreateBody, NetworkCreate, VolumeCreate } from '../../docker/types.js';
 import { containerName, LABEL } from '../../docker/labels.js';
+import { filesLabel } from './file-changes.js';
 
 export interface DesiredContainer {
   stack: string;
@@ -98,6 +99,8 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (service.dns) body.HostConfig.Dns = service.dns;
   if (service.dnsSearch) body.HostConfig.DnsSearch = service.dnsSearch;
   applyHostConfig(service, body.HostConfig);
+  // The digests (keyed for secrets) put each file's content into the spec hash.
+  if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };

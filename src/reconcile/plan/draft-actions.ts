@@ -11,6 +11,7 @@ import { desiredContainer } from './container-spec.js';
 import type { Assessment, ReplicaAssessment, Surplus, SurplusWhy } from './drift.js';
 import { heldHostPorts, hostPortsCollide } from './host-ports.js';
 import { cmp } from './observed-index.js';
+import { describeFileChanges } from './file-changes.js';
 
 const REMOVE_KIND: Record<SurplusWhy, RemoveKind> = {
   'scaled-down': 'scaled-down',
@@ -73,7 +74,7 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
     case 'outdated':
       if (v.change === 'renamed') return replace(v.container, 'renamed', `renamed out of band to ${v.container.name}; recreated as ${containerName(p.stack, p.service, p.slot)}`);
       if (v.change === 'image-changed') return replace(v.container, 'image-changed', `image changed: ${v.container.image} → ${svc.base.Image}`);
-      return replace(v.container, 'spec-changed', `spec changed (spec-hash ${v.container.labels[LABEL.specHash] ?? 'none'} → ${svc.hash})`);
+      return replace(v.container, 'spec-changed', `${fileChanges(v.container, svc.base.Labels)}spec changed (spec-hash ${v.container.labels[LABEL.specHash] ?? 'none'} → ${svc.hash})`);
     case 'stopped':
       if (v.startable) {
         const start: StartAction = { type: 'start', ...id, node: p.node, reason: `stopped out of band (${v.container.state}); starting it again`, cause: 'converge', container: v.container };
@@ -83,6 +84,12 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
     case 'unhealthy':
       return replace(v.container, 'unhealthy', 'unhealthy: its healthcheck fails; recreating it');
   }
+}
+
+/** "config nginx.conf changed; " when delivered files differ: names only, never content. */
+function fileChanges(old: ObservedContainer, labels: Record<string, string>): string {
+  const changes = describeFileChanges(old.labels[LABEL.files], labels[LABEL.files]);
+  return changes.length > 0 ? `${changes.join(', ')}; ` : '';
 }
 
 function removeAction(s: Surplus): RemoveAction {

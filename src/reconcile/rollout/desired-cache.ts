@@ -1,7 +1,7 @@
 // Loads and validates a revision once: commits are immutable, so the result (valid state or
 // problems) can be kept. A plain directory's revision is a content hash, so it is too.
 // Bounded, because a long-running daemon sees many commits.
-import { loadDesiredState, type LoadResult } from '../../manifests/load.js';
+import { loadDesiredState, type LoadOptions, type LoadResult } from '../../manifests/load.js';
 import type { GitSource } from '../../sync/git-source.js';
 import type { DesiredState } from '../../manifests/model.js';
 import type { GoodSnapshot } from './good-snapshot.js';
@@ -12,7 +12,7 @@ const CAPACITY = 2;
 export class DesiredStateCache {
   private readonly entries = new Map<string, LoadResult>();
 
-  constructor(private readonly source: GitSource, private readonly clusterPath: string | undefined, private readonly snapshot?: GoodSnapshot) {}
+  constructor(private readonly source: GitSource, private readonly clusterPath: string | undefined, private readonly snapshot?: GoodSnapshot, private readonly loadOptions: LoadOptions = {}) {}
 
   async load(revision: string): Promise<LoadResult> {
     const cached = this.entries.get(revision);
@@ -22,7 +22,7 @@ export class DesiredStateCache {
       return cached;
     }
     const saved = await this.snapshot?.load(revision);
-    const result = saved ? { state: saved, problems: [], clusterPath: this.clusterPath ?? '' } : await loadDesiredState(await this.source.reader(revision), this.clusterPath);
+    const result = saved ? { state: saved, problems: [], clusterPath: this.clusterPath ?? '' } : await loadDesiredState(await this.source.reader(revision), this.clusterPath, this.loadOptions);
     this.remember(revision, result);
     return result;
   }

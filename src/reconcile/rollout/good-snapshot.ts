@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import type { DesiredState } from '../../manifests/model.js';
+import { contentBytes } from '../../manifests/secret-bytes.js';
 
 export class GoodSnapshot {
   private readonly file: string;
@@ -21,9 +22,15 @@ export class GoodSnapshot {
   async load(revision: string): Promise<DesiredState | undefined> {
     try {
       const desired = JSON.parse(await fs.readFile(this.file, 'utf8')) as DesiredState;
-      return desired.revision === revision ? desired : undefined;
+      // Secrets are written as a placeholder, never their bytes: such a snapshot cannot
+      // deliver them, so the commit is read from Git again instead.
+      return desired.revision === revision && !withholdsSecrets(desired) ? desired : undefined;
     } catch {
       return undefined;
     }
   }
+}
+
+function withholdsSecrets(desired: DesiredState): boolean {
+  return desired.stacks.some((stack) => stack.services.some((service) => service.files?.some((file) => file.entries.some((entry) => contentBytes(entry.content) === undefined))));
 }

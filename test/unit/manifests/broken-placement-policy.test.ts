@@ -38,8 +38,8 @@ brokenCase('policy-bind-mount-dotdot-escape', 'a bind mount that climbs out of a
   { file: COMPOSE, line: 6, col: 9, pointer: '/services/web/volumes/1', message: /\/srv\/data\/\.\/\.\.\/secrets \(which resolves to \/srv\/secrets\) is forbidden/ },
 ]);
 
-brokenCase('bind-mount-relative', 'a relative bind mount source is refused: the stack runs on remote nodes', [
-  { file: COMPOSE, line: 5, col: 9, pointer: '/services/web/volumes/0', message: /bind mount source "\.\/html" is relative/ },
+brokenCase('bind-mount-relative', 'a relative bind mount names a repo folder; one the commit does not have is refused', [
+  { file: COMPOSE, line: 5, col: 9, pointer: '/services/web/volumes/0', message: /bind mount source \.\/html does not exist in the repository \(looked for stacks\/app\/html\)/ },
 ]);
 
 // The third notification (github without `repository`) is incomplete, not a credential: a

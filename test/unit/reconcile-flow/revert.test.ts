@@ -129,7 +129,7 @@ test('with no good commit yet a failed rollout is reported and left as it is', a
 test('an invalid commit is never applied and is recorded once with its file:line problems', async () => {
   const { flow, good } = await deployedFlow();
   const before = await fleetView(flow);
-  const bad = flow.source.commit({ [COMPOSE]: 'services:\n  web:\n    image: web:9\n    build: .\n' });
+  const bad = flow.source.commit({ [COMPOSE]: 'services:\n  web:\n    image: web:9\n    links: [db]\n' });
   assert.equal(await flow.run(), 'unchanged');
   assert.equal(await flow.run(), 'unchanged');
   assert.deepEqual(await fleetView(flow), before);

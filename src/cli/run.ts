@@ -91,6 +91,8 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     ready: () => app.reconciler.isReady(),
     status: () => app.reconciler.status(),
     history: () => app.reconciler.history(),
+    endpoints: () => app.reconciler.endpoints(),
+    prometheusTargets: () => app.reconciler.prometheusTargets(),
     requestSync: (reason) => queue.request(reason),
     registry: app.metrics.registry,
     ...(apiToken ? { apiToken } : {}),

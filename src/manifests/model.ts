@@ -16,6 +16,8 @@ export interface NodeSpec {
   endpoint: string;
   tls?: TlsFiles;
   labels: Record<string, string>;
+  /** Where the node's published ports are reached (cluster.yaml `address`), when written. */
+  address?: string;
 }
 
 export interface SyncPolicy {
@@ -188,6 +190,8 @@ export interface ServiceSpec {
   shmSizeBytes?: number;
   dns?: string[];
   dnsSearch?: string[];
+  /** `x-flotilla.metrics-port`: the published container port Prometheus scrapes (flotilla-extension.ts). */
+  metricsPort?: number;
   /** Host-config keys (host-config-keys.ts); absent when not written. */
   sysctls?: Record<string, string>;
   ulimits?: Array<{ name: string; soft: number; hard: number }>;

@@ -26,6 +26,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
     endpoint: typeof n.endpoint === 'string' ? n.endpoint : '',
     ...(isRecord(n.tls) ? { tls: n.tls as NodeSpec['tls'] } : {}),
     labels: Object.fromEntries(Object.entries(isRecord(n.labels) ? n.labels : {}).map(([k, v]) => [k, String(v)])),
+    ...(typeof n.address === 'string' ? { address: n.address } : {}),
   }));
   const stacks: StackRef[] = (Array.isArray(spec.stacks) ? spec.stacks : []).filter(isRecord).filter((s) => typeof s.name === 'string' && typeof s.compose === 'string').map((s) => ({ name: s.name as string, compose: s.compose as string }));
 

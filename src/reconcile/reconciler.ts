@@ -2,6 +2,7 @@
 // target commit, load and validate it, observe every node, plan, execute, verify. What a
 // rollout's outcome means for the commit (good, failed, reverted, paused) is decided in
 // `concludeRollout`; the way back is revert.ts; every state change goes through the ledger.
+import { prometheusTargets, serviceEndpoints, type SdTargetGroup, type ServiceEndpoints } from './report/endpoints.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
@@ -60,6 +61,7 @@ export class Reconciler {
   private ledger!: CommitLedger;
   private readonly engine: Engine;
   private lastValid: { revision: string; desired: DesiredState } | undefined;
+  private lastObserved: ObservedState | undefined;
   private readonly desiredCache: DesiredStateCache;
   private readonly current: DaemonStatus;
   private readonly nodeWasUp = new Map<string, boolean>();
@@ -101,6 +103,16 @@ export class Reconciler {
 
   history(): HistoryEntry[] {
     return [...this.ledger.state.history];
+  }
+
+  /** Healthy replicas by published port, from the last observation (empty before the first). */
+  endpoints(): ServiceEndpoints[] {
+    return this.lastValid && this.lastObserved ? serviceEndpoints(this.lastValid.desired, this.lastObserved) : [];
+  }
+
+  /** Prometheus HTTP SD target groups for the services that opt in with x-flotilla.metrics-port. */
+  prometheusTargets(): SdTargetGroup[] {
+    return this.lastValid ? prometheusTargets(this.lastValid.desired, this.endpoints()) : [];
   }
 
   async reconcile(run: TriggerRun): Promise<ReconcileResult> {
@@ -238,6 +250,8 @@ export class Reconciler {
   /** Step 3: the engine's one observation of the cluster; an unreachable node is marked down. */
   private async observe(): Promise<ObservedState> {
     const observed = await this.engine.observe(this.lastValid?.desired);
+    // Every observation, not only the settled one: a replica seen stopped leaves the endpoints at once.
+    this.lastObserved = observed;
     this.current.nodes = observed.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
     for (const n of observed.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const n of observed.nodes) {

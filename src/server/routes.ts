@@ -10,6 +10,9 @@ export interface RouteDeps {
   ready(): boolean;
   status(): unknown;
   history(): unknown;
+  /** GET /api/v1/endpoints and /api/v1/sd/prometheus; absent: those routes answer 404. */
+  endpoints?(): unknown;
+  prometheusTargets?(): unknown;
   requestSync(reason: string): void;
   registry: Registry;
   /** Bearer token for the write API; undefined means the API is open (loopback only by default). */
@@ -25,6 +28,8 @@ export function createRouter(deps: RouteDeps): Handler {
     'GET /metrics': async () => ({ status: 200, headers: { 'content-type': deps.registry.contentType }, body: await deps.registry.metrics() }),
     'GET /api/v1/status': () => json(200, deps.status()),
     'GET /api/v1/history': () => json(200, deps.history()),
+    ...(deps.endpoints ? { 'GET /api/v1/endpoints': () => json(200, { services: deps.endpoints?.() }) } : {}),
+    ...(deps.prometheusTargets ? { 'GET /api/v1/sd/prometheus': () => json(200, deps.prometheusTargets?.()) } : {}),
     'POST /api/v1/sync': (req) => {
       const denied = authorize(req, deps.apiToken);
       if (denied) return denied;

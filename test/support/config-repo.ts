@@ -12,6 +12,8 @@ export interface ClusterNode {
   name: string;
   /** Left out for the nodes of a swarm, which Flotilla reaches through a manager. */
   endpoint?: string;
+  /** cluster.yaml `address`: where the node's published ports are reached. */
+  address?: string;
   labels?: Record<string, string>;
 }
 
@@ -45,7 +47,7 @@ export function clusterFiles(config: ClusterConfig): Record<string, string> {
     metadata: { name: config.name },
     spec: {
       ...(config.swarm ? { engine: 'swarm', swarm: config.swarm } : {}),
-      nodes: config.nodes.map((n) => ({ name: n.name, ...(n.endpoint !== undefined ? { endpoint: n.endpoint } : {}), ...(n.labels ? { labels: n.labels } : {}) })),
+      nodes: config.nodes.map((n) => ({ name: n.name, ...(n.endpoint !== undefined ? { endpoint: n.endpoint } : {}), ...(n.address !== undefined ? { address: n.address } : {}), ...(n.labels ? { labels: n.labels } : {}) })),
       stacks: Object.keys(config.stacks).map((name) => ({ name, compose: composePath(name) })),
       sync: { prune: true, selfHeal: true, revert: true, ...config.sync },
     },

@@ -35,7 +35,8 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   for (const p of ports) {
     const key = `${p.target}/${p.protocol}`;
     exposed[key] = {};
-    if (p.published !== undefined) (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.published) });
+    // `"3000"` publishes on a host port Docker picks, as in Compose (an empty HostPort).
+    (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.published === undefined ? '' : String(p.published) });
   }
   const networks = service.networks.map((n) => networkOf(stack, n));
   const primary = networks[0];

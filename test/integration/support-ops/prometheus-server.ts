@@ -42,13 +42,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrometheus(binary: string, options: { targets: string[]; ruleFiles?: string[] }): Promise<PrometheusServer> {
+export async function startPrometheus(binary: string, options: { targets: string[]; ruleFiles?: string[]; httpSd?: { url: string; metricsPath?: string } }): Promise<PrometheusServer> {
   const dir = mkdtempSync('/tmp/flotilla-prometheus-');
   const port = await freePort();
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
     ...(options.ruleFiles ? { rule_files: options.ruleFiles } : {}),
-    scrape_configs: [{ job_name: 'flotilla', static_configs: [{ targets: options.targets }] }],
+    scrape_configs: [
+      { job_name: 'flotilla', static_configs: [{ targets: options.targets }] },
+      // Targets found through Flotilla's own HTTP SD route, refreshed every second.
+      ...(options.httpSd ? [{ job_name: 'flotilla-sd', metrics_path: options.httpSd.metricsPath ?? '/metrics', http_sd_configs: [{ url: options.httpSd.url, refresh_interval: '1s' }] }] : []),
+    ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const logFile = join(dir, 'prometheus.log');

@@ -11,8 +11,8 @@ brokenCase('cluster-bad-kind', 'a wrong kind names the one that is expected', [
   { file: CLUSTER_FILE, line: 2, col: 7, pointer: '/kind', message: /`kind` must be "Cluster", got string "Clustr"/ },
 ]);
 
-brokenCase('cluster-unknown-key', 'an unknown key in a node is named, with the keys that are supported there', [
-  { file: CLUSTER_FILE, line: 12, col: 7, pointer: '/spec/nodes/1/adress', message: /unknown key `adress` in `spec\.nodes\[1\]`: supported keys here: name, endpoint, tls, labels/ },
+brokenCase('cluster-unknown-key', 'an unknown key in a node is named, with the key it was meant to be', [
+  { file: CLUSTER_FILE, line: 12, col: 7, pointer: '/spec/nodes/1/adress', message: /unknown key `adress` in `spec\.nodes\[1\]`: did you mean `address`\?/ },
 ]);
 
 brokenCase('cluster-bad-endpoint', 'a node endpoint that is not unix://, tcp:// or ssh:// is refused with the accepted forms', [

@@ -27,6 +27,8 @@ export interface ClusterConfig {
   /** Stack name to its Compose document: an object (written as YAML) or raw text (for broken files). */
   stacks: Record<string, object | string>;
   sync?: SyncPolicy;
+  /** spec.registries: credentials per registry host, from files on the controller's machine. */
+  registries?: Array<{ host: string; auth: { file: string } }>;
 }
 
 /** Path of the cluster file of a cluster, as `--path` takes its directory. */
@@ -44,6 +46,7 @@ export function clusterFiles(config: ClusterConfig): Record<string, string> {
       nodes: config.nodes.map((n) => ({ name: n.name, endpoint: n.endpoint, ...(n.labels ? { labels: n.labels } : {}) })),
       stacks: Object.keys(config.stacks).map((name) => ({ name, compose: composePath(name) })),
       sync: { prune: true, selfHeal: true, revert: true, ...config.sync },
+      ...(config.registries ? { registries: config.registries } : {}),
     },
   };
   const files: Record<string, string> = { [`${clusterPath(config.name)}/cluster.yaml`]: stringify(cluster) };

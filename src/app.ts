@@ -15,6 +15,7 @@ import type { ExecutorEvent } from './reconcile/execute/execution-types.js';
 import type { Notifier } from './notify/types.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import type { SecretRedactor } from './log.js';
+import { RegistryAuthResolver } from './docker/registry/auth-resolver.js';
 
 export interface AppOptions {
   repo: string;
@@ -33,6 +34,8 @@ export interface AppOptions {
   secrets?: SecretRedactor;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
+  /** The controller's Docker config.json (--docker-config, DOCKER_CONFIG, ~/.docker), for pull credentials. */
+  dockerConfigFile?: string;
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
@@ -63,6 +66,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const pool = new NodePool(nodeFactory, () => (options.clock ?? systemClock).now());
   const metrics = new FlotillaMetrics(options.defaultMetrics);
   const store = new StateStore(options.stateDir);
+  // Registry credentials are read at pull time; every secret found goes to the log scrubber first.
+  const registryAuth = new RegistryAuthResolver({
+    baseDir,
+    ...(options.dockerConfigFile ? { dockerConfigFile: options.dockerConfigFile } : {}),
+    ...(options.secrets ? { onSecret: (value: string) => options.secrets?.add(value) } : {}),
+  });
   const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const notifier = options.notifier ?? notifications;
   const reconciler = new Reconciler({
@@ -77,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     nodeGraceMs: options.nodeGraceMs,
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
+    registryAuth,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),

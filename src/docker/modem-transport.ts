@@ -26,6 +26,8 @@ export class ModemTransport implements EngineTransport {
       abortSignal: signal,
       isStream,
       options: { ...(query ? { _query: query } : {}), _body: request.body ?? {} },
+      // `key` is sent as X-Registry-Auth as it is (already base64url JSON).
+      ...(request.registryAuth !== undefined ? { authconfig: { key: request.registryAuth } } : {}),
     };
     return new Promise((resolve, reject) => {
       modem.dial(options, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)));

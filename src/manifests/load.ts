@@ -10,6 +10,7 @@ import { oversize, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { validateAgainstSchema } from './schemas.js';
 import { normalizeCluster } from './normalize-cluster.js';
 import { normalizeStack } from './normalize-stack.js';
+import { inlineCredentialProblems } from './inline-credentials.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { parseDotenv } from './dotenv.js';
 import { decodeUtf8 } from './utf8.js';
@@ -119,6 +120,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
   const stack = normalizeStack(file, source.value as Record<string, unknown>, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
+  problems.push(...inlineCredentialProblems(source));
   return { stack, source };
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
 import type { NodePool } from '../docker/node-pool.js';
+import type { RegistryAuth } from '../docker/registry/auth-resolver.js';
 import type { ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
 import { ValidationError } from '../manifests/problems.js';
@@ -18,7 +19,7 @@ import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
 import type { Plan } from './plan/actions.js';
 import { executePlan } from './execute/executor.js';
 import type { ReconcileResult, Target } from './reconcile-result.js';
-import type { ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
+import type { ExecuteOptions, ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
 import { lostNodes, withLastKnownContainers } from './plan/node-availability.js';
 import { plan as makePlan } from './plan/planner.js';
 import { conflictsStatus, servicesStatus } from './report/fleet-status.js';
@@ -53,6 +54,8 @@ export interface ReconcilerDeps {
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
+  /** Credentials for image pulls (spec.registries, the controller's Docker config). */
+  registryAuth?: RegistryAuth;
 }
 
 export class Reconciler {
@@ -141,7 +144,7 @@ export class Reconciler {
     const watch = target.mode === 'sync' ? watchForNewerCommit(this.deps.source, this.current.trackedRevision ?? target.revision, (r) => this.ledger.isQuarantined(r), this.deps.supersedeCheckMs ?? 0, signal) : undefined;
     let execution: ExecutionResult;
     try {
-      execution = await executePlan(plan, target.desired, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal: watch?.signal ?? signal, healthGate: this.deps.healthGate, onEvent: (e) => this.onEvent(e) });
+      execution = await executePlan(plan, target.desired, { ...this.pullOptions(), node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal: watch?.signal ?? signal, healthGate: this.deps.healthGate, onEvent: (e) => this.onEvent(e) });
     } catch (err) {
       if (watch?.superseded()) {
         this.ledger.finish(target.revision, 'superseded', `newer commit ${watch.superseded()} arrived during the rollout`);
@@ -156,6 +159,14 @@ export class Reconciler {
     return this.conclude(target, plan, execution, signal);
   }
 
+  /** How the executor pulls: with the registries' credentials, counting every outcome. */
+  private pullOptions(): Pick<ExecuteOptions, 'registryAuth' | 'onImagePull'> {
+    return {
+      ...(this.deps.registryAuth ? { registryAuth: this.deps.registryAuth } : {}),
+      onImagePull: (e) => this.deps.metrics.imagePullTotal.inc({ registry: e.registry, result: e.result }),
+    };
+  }
+
   /** `unchanged`: the observation the plan came from, when nothing ran since (saves a list call per node). */
   private async conclude(target: Target, plan: Plan, execution: ExecutionResult, signal: AbortSignal, unchanged?: ObservedState): Promise<ReconcileResult> {
     const context: RolloutContext = {
@@ -167,7 +178,7 @@ export class Reconciler {
       desired: this.desiredCache,
       observe: () => this.observe(),
       planFor: (t, o) => this.planFor(t, o, false),
-      execute: (p, d, rollback) => executePlan(p, d, { node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal, healthGate: this.deps.healthGate, rollback, onEvent: (e) => this.onEvent(e) }),
+      execute: (p, d, rollback) => executePlan(p, d, { ...this.pullOptions(), node: (n) => this.deps.pool.get(n), clock: this.deps.clock, signal, healthGate: this.deps.healthGate, rollback, onEvent: (e) => this.onEvent(e) }),
       settle: (p, o) => this.settle(p, o),
       verify: (d, o) => (this.deps.healthGate ? verifyReplicas(d, o, (n) => this.deps.pool.get(n), this.deps.clock, signal) : Promise.resolve([])),
       notifier: this.notifier,

@@ -12,7 +12,8 @@
 //                  that is closed), for comparison
 //
 //   npm run bench:missing-image     (RUNS=… per scenario, default 3; SCENARIOS=alone,…;
-//                                    AUTH=off: an anonymous registry and no spec.registries)
+//                                    AUTH=off: an anonymous registry and no spec.registries;
+//                                    TRACE=1: every log line of the failed reconcile, timed)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
         if (result !== 'reverted' || !decided) throw new Error(`${scenario}: expected a revert, got ${result}: ${JSON.stringify(flotilla.reconciler.status().lastError)}`);
         const reason = flotilla.reconciler.history().at(-1)?.reason ?? '';
         results.push({ scenario, ms: decided.at - started, reason });
+        if (process.env.TRACE) for (const l of logs.lines) console.log(`  +${((l.at - started) / 1000).toFixed(2)} s ${l.msg.slice(0, 160)}`);
         console.log(`${scenario} run ${run}: reconcile start -> revert decision ${((decided.at - started) / 1000).toFixed(2)} s; whole reconcile ${((performance.now() - started) / 1000).toFixed(2)} s`);
         // The next run starts from a fleet without this stack's containers.
         await repo.commit({ ...config(3, image('v1'), withApi), stacks: {} }, 'empty');

@@ -100,6 +100,7 @@ export class ContainerSteps {
 
   private async create(node: DockerNode, action: CreateAction | ReplaceAction): Promise<string> {
     await this.ensureImage(node, action.container.body.Image);
+    this.throwIfInterrupted();
     const id = await this.limited(action.node, async () => {
       const id = await node.createContainer(action.container.name, action.container.body);
       for (const network of action.connect) await node.connectNetwork(id, network, [action.service]);
@@ -123,6 +124,8 @@ export class ContainerSteps {
     const oldWasRunning = action.old.state === 'running';
     // Pull first: an image that cannot be had must not cost the old replica its uptime.
     await this.ensureImage(node, action.container.body.Image);
+    // A revert is coming: leave the old replica untouched rather than replace it twice.
+    this.throwIfInterrupted();
     if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
     if (sameNode && action.old.name === action.container.name) {
       await this.limited(action.node, () => node.renameContainer(action.old.id, action.old.name + RETIRED_SUFFIX));
@@ -159,6 +162,10 @@ export class ContainerSteps {
       await node.stopContainer(id, graceSeconds(spec));
       await node.removeContainer(id);
     });
+  }
+
+  private throwIfInterrupted(): void {
+    if (this.halt.interrupt?.signal.aborted) throw new Interrupted(`not started: the rollout is being reverted (${this.halt.reason ?? 'another service failed'})`);
   }
 
   /** Throws Interrupted when the rollout halts for a revert while this replica is being judged. */

@@ -163,7 +163,11 @@ export class Reconciler {
   private pullOptions(): Pick<ExecuteOptions, 'registryAuth' | 'onImagePull'> {
     return {
       ...(this.deps.registryAuth ? { registryAuth: this.deps.registryAuth } : {}),
-      onImagePull: (e) => this.deps.metrics.imagePullTotal.inc({ registry: e.registry, result: e.result }),
+      onImagePull: (e) => {
+        this.deps.metrics.imagePullTotal.inc({ registry: e.registry, result: e.result });
+        // A failure is reported with its reason by the step that needed the image.
+        if (e.result === 'success') this.log.info({ node: e.node, image: e.image, registry: e.registry, authenticated: e.authenticated, durationMs: e.durationMs }, `pulled ${e.image} on ${e.node} in ${e.durationMs} ms`);
+      },
     };
   }
 

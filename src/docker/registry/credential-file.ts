@@ -5,7 +5,7 @@
 // `username` and `password` or `token`, or `identitytoken`, or `registrytoken`; or a single
 // `username:password` line). No message here ever quotes the file's content: a parse
 // error names the file and the problem only, since the content is a secret.
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { RegistryCredential } from './credential.js';
 import { normalizeRegistryHost } from './image-host.js';
 
@@ -36,10 +36,11 @@ export function parseCredentialFile(content: string, file: string): CredentialFi
     return { kind: 'docker-config', config: dockerConfigOf(value, file) };
   }
   if (isRecord(value)) return { kind: 'credential', credential: plainCredential(value, file) };
-  const line = content.trim();
-  const colon = line.indexOf(':');
-  if (!line.includes('\n') && colon > 0 && colon < line.length - 1) {
-    return { kind: 'credential', credential: { kind: 'basic', username: line.slice(0, colon), password: line.slice(colon + 1) } };
+  // One `username:password` line, as htpasswd-style tools write; no spaces or JSON punctuation,
+  // so that a broken JSON or YAML file is never read as one.
+  const line = /^([^\s:{}"',]+):(\S+)$/.exec(content.trim());
+  if (line?.[1] !== undefined && line[2] !== undefined) {
+    return { kind: 'credential', credential: { kind: 'basic', username: line[1], password: line[2] } };
   }
   throw new CredentialFileError(`${file} is neither a Docker config.json, nor a credential file ({"username", "password"}, {"identitytoken"} or {"registrytoken"}), nor a "username:password" line`);
 }
@@ -58,7 +59,9 @@ function parseStructured(content: string): unknown {
     // Not JSON; YAML then (its error messages quote the input, so they are dropped).
   }
   try {
-    return parseYaml(content) as unknown;
+    // A document with errors is refused whole: half a credential file is no credential.
+    const doc = parseDocument(content);
+    return doc.errors.length > 0 ? undefined : (doc.toJS() as unknown);
   } catch {
     return undefined;
   }

@@ -42,6 +42,10 @@ export interface ImagePullEvent {
   registry: string;
   /** `success`, or the failure's metric label (`unauthorized`, `manifest_unknown`, ...). */
   result: string;
+  /** The pull itself, credential lookup excluded. */
+  durationMs: number;
+  /** Whether credentials were sent. */
+  authenticated: boolean;
 }
 
 /**

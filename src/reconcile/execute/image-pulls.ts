@@ -19,8 +19,9 @@ export class ImagePulls {
 
   async pull(node: DockerNode, image: string): Promise<void> {
     const registry = registryHostOf(image);
-    const report = (result: string): void => this.options.onImagePull?.({ node: node.name, image, registry, result });
     let credentials: PullCredentials | undefined;
+    let started = performance.now();
+    const report = (result: string): void => this.options.onImagePull?.({ node: node.name, image, registry, result, durationMs: Math.round(performance.now() - started), authenticated: credentials !== undefined });
     try {
       const auth = await this.authFor(registry);
       if (auth.header !== undefined) credentials = { header: auth.header, source: auth.source ?? `the credentials for ${registry}` };
@@ -29,6 +30,7 @@ export class ImagePulls {
       report(PULL_RESULT[failure.reason]);
       throw failure;
     }
+    started = performance.now();
     try {
       await node.pullImage(image, credentials);
       report('success');

@@ -71,9 +71,21 @@ export class EngineNode implements DockerNode {
     timer.unref();
     const context = credentials ? { credentialSource: credentials.source } : {};
     const timedOut = (): ImagePullError => new ImagePullError(this.name, ref, `the pull did not finish within ${seconds(timeoutMs)}`, { ...context, reason: 'timed out' });
+    // No answer at all (not even an error) means Docker is still looking for the registry.
+    const answerTimeoutMs = this.connection.pullAnswerTimeoutMs;
+    let answered = answerTimeoutMs >= timeoutMs;
+    const answerTimer = answered ? undefined : setTimeout(() => controller.abort(new Error('no answer')), answerTimeoutMs);
+    answerTimer?.unref();
+    const unanswered = (): ImagePullError => new ImagePullError(this.name, ref, `Docker did not answer within ${seconds(answerTimeoutMs)}: it is still resolving or connecting to the registry, or the registry does not respond`, { ...context, reason: 'unreachable' });
     try {
       const request: EngineRequest = { method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200], ...(credentials ? { registryAuth: credentials.header } : {}) };
-      const stream = (await this.transport.request(request, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      let stream: NodeJS.ReadableStream & { destroy(): void };
+      try {
+        stream = (await this.transport.request(request, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      } finally {
+        clearTimeout(answerTimer);
+      }
+      answered = true;
       // The abort signal stops covering a streamed response once its headers have arrived.
       const onAbort = (): void => stream.destroy();
       controller.signal.addEventListener('abort', onAbort, { once: true });
@@ -84,7 +96,7 @@ export class EngineNode implements DockerNode {
         controller.signal.removeEventListener('abort', onAbort);
       }
     } catch (err) {
-      if (controller.signal.aborted) throw timedOut();
+      if (controller.signal.aborted) throw answered ? timedOut() : unanswered();
       if (err instanceof ImagePullError) throw err;
       const classified = this.classify('pull image', err, ref);
       // The registry's refusal, with where the credential came from for the advice.

@@ -186,6 +186,17 @@ describe('EngineNode against a scripted API', () => {
     assert.ok(!err.message.includes(header));
   });
 
+  it('pull: no answer at all (Docker still looking the registry up) is an unreachable registry after the answer timeout', async () => {
+    api.on('POST', '/images/create', { hang: true });
+    const waiting = EngineNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500, pullTimeoutMs: 60_000, pullAnswerTimeoutMs: 300 });
+    const started = Date.now();
+    const err = await waiting.pullImage('reg.example.com/app:1').catch((e: unknown) => e);
+    assert.ok(err instanceof ImagePullError, String(err));
+    assert.equal(err.reason, 'unreachable');
+    assert.match(err.message, /from registry reg\.example\.com: unreachable \(Docker did not answer within 0\.3 s/);
+    assert.ok(Date.now() - started < 3000, 'long before the pull timeout');
+  });
+
   it('pull: a stream that stalls is bounded by the pull timeout', async () => {
     api.on('POST', '/images/create', { status: 200, stallBody: true });
     const started = Date.now();

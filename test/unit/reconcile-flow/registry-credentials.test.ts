@@ -62,6 +62,15 @@ test('pulls send the registry credential, a refused pull is reverted with its re
   const log = createLogger({ level: 'debug', destination: logs, secrets });
   const registryAuth = new RegistryAuthResolver({ baseDir: dir, onSecret: (v) => secrets.add(v) });
   const flow = await startFlow({ nodeOptions: { images: [] }, registryAuth, log });
+  // Every container create body (its Env and Labels) as the executor sent it.
+  const bodies: unknown[] = [];
+  for (const node of flow.nodes.values()) {
+    const create = node.createContainer.bind(node);
+    node.createContainer = async (name, body) => {
+      bodies.push(body);
+      return create(name, body);
+    };
+  }
   const cluster = clusterYaml(`  registries:\n    - { host: ${REGISTRY}, auth: { file: ${authFile} } }\n`);
 
   const good = flow.source.commit({ 'clusters/prod/cluster.yaml': cluster, [COMPOSE]: compose('1') });
@@ -100,10 +109,11 @@ test('pulls send the registry credential, a refused pull is reverted with its re
     notifications: JSON.stringify(flow.events),
     'pull-request comment': reviewComment(review, 65_000),
     'container labels': JSON.stringify(containers.flat().map((c) => c.labels)),
-    'container bodies': JSON.stringify([...flow.nodes.values()].map((n) => n.writes)),
+    'container create bodies': JSON.stringify(bodies),
     ...Object.fromEntries(filesUnder(flow.stateDir).map((f) => [`state dir ${f}`, readFileSync(f, 'utf8')])),
   };
   assert.ok(surfaces.logs?.includes('could not pull'), 'the logs do tell about the refused pull');
+  assert.equal(bodies.length, 4, 'the create bodies were captured (3 web, 1 cache)');
   assert.ok(Object.keys(surfaces).some((k) => k.endsWith('state.json')), 'state.json was written');
   const base64Pair = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
   for (const [surface, text] of Object.entries(surfaces)) {

@@ -84,7 +84,7 @@ function desiredFleet(services: number): DesiredState {
   }
   return {
     revision: 'bench-2',
-    cluster: { name: 'bench', file: 'clusters/bench/cluster.yaml', nodes, stacks: stacks.map((s) => ({ name: s.name, compose: s.file })), sync: { prune: true, selfHeal: true, revert: true }, policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] }, notifications: [] },
+    cluster: { name: 'bench', file: 'clusters/bench/cluster.yaml', nodes, stacks: stacks.map((s) => ({ name: s.name, compose: s.file })), sync: { prune: true, selfHeal: true, revert: true }, policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] }, notifications: [], registries: [] },
     stacks,
   };
 }

@@ -19,6 +19,7 @@ import type { Notifier } from './notify/types.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import type { SecretRedactor } from './log.js';
 import { loadOrCreateDigestKey } from './manifests/file-digest.js';
+import { RegistryAuthResolver } from './docker/registry/auth-resolver.js';
 
 export interface AppOptions {
   repo: string;
@@ -37,6 +38,8 @@ export interface AppOptions {
   secrets?: SecretRedactor;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
+  /** The controller's Docker config.json (--docker-config, DOCKER_CONFIG, ~/.docker), for pull credentials. */
+  dockerConfigFile?: string;
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
@@ -69,6 +72,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const pool = new NodePool(nodeFactory, () => (options.clock ?? systemClock).now());
   const metrics = new FlotillaMetrics(options.defaultMetrics);
   const store = new StateStore(options.stateDir);
+  // Registry credentials are read at pull time; every secret found goes to the log scrubber first.
+  const registryAuth = new RegistryAuthResolver({
+    baseDir,
+    ...(options.dockerConfigFile ? { dockerConfigFile: options.dockerConfigFile } : {}),
+    ...(options.secrets ? { onSecret: (value: string) => options.secrets?.add(value) } : {}),
+  });
   const notifications = options.notifier ? undefined : new NotificationDispatcher({ metrics, log, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const notifier = options.notifier ?? notifications;
   const clock = options.clock ?? systemClock;
@@ -88,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
     digestKey,
+    registryAuth,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),

@@ -29,6 +29,8 @@ export class FlotillaMetrics {
   readonly gitFetchTotal = new Counter({ name: 'flotilla_git_fetch_total', help: 'Git fetches by result', labelNames: ['result'], registers: [this.registry] });
   readonly gitFetchDuration = new Histogram({ name: 'flotilla_git_fetch_duration_seconds', help: 'Duration of a Git fetch', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly webhookRequests = new Counter({ name: 'flotilla_webhook_requests_total', help: 'Webhook deliveries by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
+  // registry is the normalized host (docker.io for Docker Hub); result is success or why it failed.
+  readonly imagePullTotal = new Counter({ name: 'flotilla_image_pull_total', help: 'Image pulls by registry and result (success, unauthorized, not_found, manifest_unknown, unreachable, timeout, credentials_error, error)', labelNames: ['registry', 'result'], registers: [this.registry] });
   readonly notificationsTotal = new Counter({ name: 'flotilla_notifications_total', help: 'Notifications by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
 
   private knownServices = new Set<string>();

@@ -8,6 +8,7 @@ import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, type OptionSpecs } from './options.js';
 import type { CommandIO } from './io.js';
 import { gitToken, REPO_OPTIONS } from './repo-options.js';
+import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
 
 const OPTIONS: OptionSpecs = {
   ...REPO_OPTIONS,
@@ -15,6 +16,7 @@ const OPTIONS: OptionSpecs = {
   // apply keeps state like the daemon (last good commit, quarantine), so its state dir is more than a cache.
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
   'no-health-gate': { type: 'boolean', default: false, description: 'Do not wait for new containers to be healthy' },
+  'docker-config': DOCKER_CONFIG_OPTION,
 };
 
 export const applyHelp = formatHelp(
@@ -27,6 +29,7 @@ export const applyHelp = formatHelp(
 export async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
   const { options } = parseOptions(argv, OPTIONS, io.env);
   const token = gitToken(options, io.env);
+  const dockerConfig = dockerConfigFile(options, io.env);
   const started = Date.now();
   const elapsed = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
   const app = await buildApp({
@@ -35,6 +38,7 @@ export async function applyCommand(argv: string[], io: CommandIO): Promise<numbe
     ...(options.path ? { clusterPath: options.path as string } : {}),
     stateDir: resolve(options['state-dir'] as string),
     ...(token ? { gitToken: token } : {}),
+    ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
     nodeGraceMs: 60_000,
     healthGate: !options['no-health-gate'],
     defaultMetrics: false,

@@ -14,6 +14,7 @@ import { PullRequestReviewer } from '../review/reviewer.js';
 import { reviewPosters } from '../review/posters.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { GIT_TOKEN_FILE_OPTION, gitToken } from './repo-options.js';
+import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
 import { applyMemoryMode, parseMemoryMode } from './memory-mode.js';
 import type { CommandIO } from './io.js';
 
@@ -25,6 +26,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
   listen: { type: 'string', default: '127.0.0.1:9797', value: 'HOST:PORT', description: 'Address of the HTTP API, metrics and webhooks' },
   'git-token-file': GIT_TOKEN_FILE_OPTION,
+  'docker-config': DOCKER_CONFIG_OPTION,
   'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
   'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
   'github-token-file': { type: 'string', value: 'FILE', description: 'GitHub token for pull-request plan comments and statuses (or set FLOTILLA_GITHUB_TOKEN)' },
@@ -60,12 +62,14 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const gitlabToken = readSecret(options['gitlab-token-file'] as string | undefined, 'FLOTILLA_GITLAB_TOKEN', io.env);
   const giteaToken = readSecret(options['gitea-token-file'] as string | undefined, 'FLOTILLA_GITEA_TOKEN', io.env);
   for (const value of [token, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
+  const dockerConfig = dockerConfigFile(options, io.env);
   const app = await buildApp({
     repo: options.repo as string,
     branch: options.branch as string,
     ...(options.path ? { clusterPath: options.path as string } : {}),
     stateDir: resolve(options['state-dir'] as string),
     ...(token ? { gitToken: token } : {}),
+    ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
     nodeGraceMs: parseDurationOption('node-grace', options['node-grace'] as string),
     healthGate: true,
     defaultMetrics: true,

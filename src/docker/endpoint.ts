@@ -15,6 +15,13 @@ import { hostVerifier } from './known-hosts.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PULL_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Docker answers a pull (its first progress line) once it has reached the registry and read
+ * the manifest: well under a second for a reachable registry. Until then it may be waiting on
+ * a DNS lookup or a connection that will time out only after 20 s or more, so a pull without
+ * an answer by this bound is failed as an unreachable registry.
+ */
+export const DEFAULT_PULL_ANSWER_TIMEOUT_MS = 10_000;
 
 export interface EndpointOptions {
   tls?: TlsFiles;
@@ -24,6 +31,8 @@ export interface EndpointOptions {
   timeoutMs?: number;
   /** Bound on a whole image pull. */
   pullTimeoutMs?: number;
+  /** Bound on the wait for Docker's first answer to a pull (see DEFAULT_PULL_ANSWER_TIMEOUT_MS). */
+  pullAnswerTimeoutMs?: number;
   /** For ssh://: private key file; default SSH_AUTH_SOCK's agent, else ~/.ssh/id_ed25519|id_ecdsa|id_rsa. */
   sshKeyFile?: string;
   /** For ssh://: the host must be listed here with its key; default ~/.ssh/known_hosts. */
@@ -39,6 +48,7 @@ export interface NodeConnection {
   docker: Dockerode.DockerOptions;
   timeoutMs: number;
   pullTimeoutMs: number;
+  pullAnswerTimeoutMs: number;
   /** ssh only: why the last host key was refused, for the error message. */
   hostKeyRejection?: { reason?: string };
   /** tcp:// with tls only: the files, parsed once when the endpoint is read (see readTls). */
@@ -62,7 +72,8 @@ const BLANK: Dockerode.DockerOptions = {
 export function parseEndpoint(node: string, endpoint: string, options: EndpointOptions = {}): NodeConnection {
   const timeoutMs = positive(node, endpoint, 'timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const pullTimeoutMs = positive(node, endpoint, 'pullTimeoutMs', options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS);
-  const base = { endpoint, timeoutMs, pullTimeoutMs };
+  const pullAnswerTimeoutMs = positive(node, endpoint, 'pullAnswerTimeoutMs', options.pullAnswerTimeoutMs ?? DEFAULT_PULL_ANSWER_TIMEOUT_MS);
+  const base = { endpoint, timeoutMs, pullTimeoutMs, pullAnswerTimeoutMs };
   const scheme = /^([a-z]+):\/\//.exec(endpoint)?.[1];
   if (scheme === 'unix') {
     const socketPath = endpoint.slice('unix://'.length);

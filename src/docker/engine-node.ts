@@ -16,7 +16,7 @@ import { ModemTransport } from './modem-transport.js';
 import { expectShape, SHAPES } from './answer-shape.js';
 import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
 import { followPull } from './pull-progress.js';
-import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
+import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, PullCredentials, VolumeCreate } from './types.js';
 
 /** Stop waits for the container's grace period; without one given, allow Docker's own up to this. */
 const STOP_GRACE_ALLOWANCE_S = 300;
@@ -63,28 +63,45 @@ export class EngineNode implements DockerNode {
     }
   }
 
-  async pullImage(ref: string): Promise<void> {
+  async pullImage(ref: string, credentials?: PullCredentials): Promise<void> {
     this.calls.pullImage++;
     const timeoutMs = this.connection.pullTimeoutMs;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('pull timeout')), timeoutMs);
     timer.unref();
-    const timedOut = (): ImagePullError => new ImagePullError(this.name, ref, `the pull did not finish within ${seconds(timeoutMs)}`);
+    const context = credentials ? { credentialSource: credentials.source } : {};
+    const timedOut = (): ImagePullError => new ImagePullError(this.name, ref, `the pull did not finish within ${seconds(timeoutMs)}`, { ...context, reason: 'timed out' });
+    // No answer at all (not even an error) means Docker is still looking for the registry.
+    const answerTimeoutMs = this.connection.pullAnswerTimeoutMs;
+    let answered = answerTimeoutMs >= timeoutMs;
+    const answerTimer = answered ? undefined : setTimeout(() => controller.abort(new Error('no answer')), answerTimeoutMs);
+    answerTimer?.unref();
+    const unanswered = (): ImagePullError => new ImagePullError(this.name, ref, `Docker did not answer within ${seconds(answerTimeoutMs)}: it is still resolving or connecting to the registry, or the registry does not respond`, { ...context, reason: 'unreachable' });
     try {
-      // No X-Registry-Auth header: anonymous pulls only, for now.
-      const stream = (await this.transport.request({ method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200] }, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      const request: EngineRequest = { method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200], ...(credentials ? { registryAuth: credentials.header } : {}) };
+      let stream: NodeJS.ReadableStream & { destroy(): void };
+      try {
+        stream = (await this.transport.request(request, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
+      } finally {
+        clearTimeout(answerTimer);
+      }
+      answered = true;
       // The abort signal stops covering a streamed response once its headers have arrived.
       const onAbort = (): void => stream.destroy();
       controller.signal.addEventListener('abort', onAbort, { once: true });
       try {
         const outcome = await followPull(stream);
-        if (!outcome.ok) throw new ImagePullError(this.name, ref, outcome.error ?? 'unknown error');
+        if (!outcome.ok) throw new ImagePullError(this.name, ref, outcome.error ?? 'unknown error', context);
       } finally {
         controller.signal.removeEventListener('abort', onAbort);
       }
     } catch (err) {
-      if (controller.signal.aborted) throw timedOut();
-      throw this.classify('pull image', err, ref);
+      if (controller.signal.aborted) throw answered ? timedOut() : unanswered();
+      if (err instanceof ImagePullError) throw err;
+      const classified = this.classify('pull image', err, ref);
+      // The registry's refusal, with where the credential came from for the advice.
+      if (classified instanceof ImagePullError && credentials) throw new ImagePullError(this.name, ref, classified.dockerMessage, { ...context, cause: err });
+      throw classified;
     } finally {
       clearTimeout(timer);
     }

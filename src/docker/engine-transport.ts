@@ -16,6 +16,8 @@ export interface EngineRequest {
   raw?: { contentType: string; bytes: Buffer };
   /** Statuses that count as success; anything else becomes an error with Docker's message. */
   ok: number[];
+  /** Sent as the X-Registry-Auth header (pulls of private images). */
+  registryAuth?: string;
 }
 
 /**

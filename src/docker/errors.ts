@@ -1,6 +1,8 @@
 // Typed errors of a Docker node. The reconciler decides by `code` (a down node is marked
 // down and skipped, a port conflict fails one replica, a pull error fails a rollout), and
 // people read `message`: every message names the node, the operation and what to do next.
+import { registryHostOf } from './registry/image-host.js';
+import { classifyPullFailure, pullAdvice, type PullFailureReason } from './registry/pull-failure.js';
 
 export type DockerErrorCode =
   | 'NODE_UNREACHABLE'
@@ -67,10 +69,26 @@ export class ImageNotFoundError extends DockerNodeError {
   }
 }
 
+export interface PullContext {
+  cause?: unknown;
+  /** Where the credential sent came from (a file path or helper name; never the credential). */
+  credentialSource?: string;
+  /** Set when the reason is known without reading Docker's message (a timeout, an unreadable credential file). */
+  reason?: PullFailureReason;
+}
+
+/** A failed pull, naming the registry, the image and the reason (`unauthorized`, `manifest unknown`, ...). */
 export class ImagePullError extends DockerNodeError {
   readonly code = 'IMAGE_PULL_FAILED' as const;
-  constructor(node: string, readonly image: string, readonly dockerMessage: string, options?: { cause?: unknown }) {
-    super(node, 'pull image', `Node "${node}" could not pull ${image}: ${dockerMessage}. Check the image name and tag, and that the node can reach its registry.`, options);
+  /** The image's registry host, normalized (`docker.io` for Docker Hub). */
+  readonly registry: string;
+  readonly reason: PullFailureReason;
+  constructor(node: string, readonly image: string, readonly dockerMessage: string, options?: PullContext) {
+    const registry = registryHostOf(image);
+    const reason = options?.reason ?? classifyPullFailure(dockerMessage);
+    super(node, 'pull image', `Node "${node}" could not pull ${image} from registry ${registry}: ${reason} (${dockerMessage}). ${pullAdvice(reason, registry, options?.credentialSource)}`, options);
+    this.registry = registry;
+    this.reason = reason;
   }
 }
 

@@ -55,6 +55,7 @@ export class HttpTransport implements EngineTransport {
       headers['Content-Type'] = request.raw ? request.raw.contentType : 'application/json';
       headers['Content-Length'] = Buffer.byteLength(payload);
     }
+    if (request.registryAuth !== undefined) headers['X-Registry-Auth'] = request.registryAuth;
     const options: RequestOptions = { ...this.target, agent: this.agent, method: request.method, path: pathOf(request), headers };
 
     return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import {
   type DockerOperation,
 } from './errors.js';
 import type { ImageBehaviour, PreloadedContainer, RecordedCall, RecordingNodeOptions, SimContainer } from './recording-types.js';
-import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, VolumeCreate } from './types.js';
+import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, PullCredentials, VolumeCreate } from './types.js';
 
 export type { ImageBehaviour, PreloadedContainer, RecordedCall, RecordingNodeOptions, SimContainer };
 
@@ -29,6 +29,8 @@ export class RecordingDockerNode implements DockerNode {
   private readonly heldPorts = new Set<number>();
   private readonly injected = new Map<DockerNodeMethod, Error>();
   private readonly pulled = new Set<string>();
+  /** The X-Registry-Auth each pull sent (none: anonymous), in call order; the call log keeps only the image. */
+  readonly pullCredentials: Array<{ image: string; header?: string }> = [];
   private readonly healthyAfter: number;
   private readonly facts: NodeFacts;
   private seq = 0;
@@ -94,10 +96,11 @@ export class RecordingDockerNode implements DockerNode {
     this.enter('hasImage');
     return this.imagePresent(ref);
   }
-  async pullImage(ref: string): Promise<void> {
+  async pullImage(ref: string, credentials?: PullCredentials): Promise<void> {
     this.enter('pullImage', ['pull', ref]);
+    this.pullCredentials.push({ image: ref, ...(credentials ? { header: credentials.header } : {}) });
     const fails = this.behaviours.get(ref)?.pullFails;
-    if (fails !== undefined) throw new ImagePullError(this.name, ref, fails);
+    if (fails !== undefined) throw new ImagePullError(this.name, ref, fails, credentials ? { credentialSource: credentials.source } : {});
     this.pulled.add(ref);
   }
   async ensureNetwork(spec: NetworkCreate): Promise<void> {

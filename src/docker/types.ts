@@ -113,6 +113,12 @@ export interface VolumeCreate {
   labels: Record<string, string>;
 }
 
+/** What a pull sends to its registry: the X-Registry-Auth value, and where it came from (for messages, never the credential). */
+export interface PullCredentials {
+  header: string;
+  source: string;
+}
+
 /** What the executor and observer may do to one node. Every method names the node in its errors. */
 export interface DockerNode {
   readonly name: string;
@@ -121,7 +127,8 @@ export interface DockerNode {
   info(): Promise<NodeFacts>;
   ping(): Promise<void>;
   hasImage(ref: string): Promise<boolean>;
-  pullImage(ref: string): Promise<void>;
+  /** Without credentials the pull is anonymous. */
+  pullImage(ref: string, credentials?: PullCredentials): Promise<void>;
   /** Idempotent: an existing network of that name is left as it is. */
   ensureNetwork(spec: NetworkCreate): Promise<void>;
   ensureVolume(spec: VolumeCreate): Promise<void>;

@@ -6,7 +6,7 @@
 import type { DesiredState } from '../manifests/model.js';
 import type { ObservedState } from '../docker/types.js';
 import type { ActionCause, Plan, PlanMode } from '../reconcile/plan/actions.js';
-import type { ExecutionResult, ExecutorEvent, ServiceFailure } from '../reconcile/execute/execution-types.js';
+import type { ExecuteOptions, ExecutionResult, ExecutorEvent, ServiceFailure } from '../reconcile/execute/execution-types.js';
 
 export type EngineKind = 'hosts' | 'swarm';
 
@@ -43,6 +43,9 @@ export interface EngineExecuteOptions {
   /** The way back of a revert: each service's rollback_config instead of update_config. */
   rollback: boolean;
   onEvent?(event: ExecutorEvent): void;
+  /** Credentials for image pulls, and a report of each pull (engines that pull images). */
+  registryAuth?: ExecuteOptions['registryAuth'];
+  onImagePull?: ExecuteOptions['onImagePull'];
 }
 
 export interface Engine {

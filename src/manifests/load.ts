@@ -10,6 +10,7 @@ import { oversize, parseYamlSource, type YamlSource } from './yaml-source.js';
 import { validateAgainstSchema } from './schemas.js';
 import { normalizeCluster } from './normalize-cluster.js';
 import { normalizeStack } from './normalize-stack.js';
+import { inlineCredentialProblems } from './inline-credentials.js';
 import { interpolateDocument } from './interpolate-document.js';
 import { parseDotenv } from './dotenv.js';
 import { decodeUtf8 } from './utf8.js';
@@ -133,6 +134,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
+  problems.push(...inlineCredentialProblems(source));
   return { stack, source };
 }
 

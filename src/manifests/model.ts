@@ -47,6 +47,16 @@ export interface NotificationSpec {
   options: Record<string, unknown>;
 }
 
+/**
+ * Credentials for one registry host, read from a file on the controller's machine at pull
+ * time (never from Git): a Docker config.json or a {username, password} / token file.
+ */
+export interface RegistrySpec {
+  /** As written (e.g. registry.example.com:5000, ghcr.io, docker.io). */
+  host: string;
+  auth: { file: string };
+}
+
 export interface StackRef {
   name: string;
   compose: string;
@@ -72,6 +82,7 @@ export interface ClusterSpec {
   sync: SyncPolicy;
   policy: AdmissionPolicy;
   notifications: NotificationSpec[];
+  registries: RegistrySpec[];
 }
 
 export interface PortSpec {

@@ -4,6 +4,7 @@
 import type { AdmissionPolicy, ClusterSpec, NodeSpec, NotificationSpec, StackRef, SyncPolicy } from './model.js';
 import type { ManifestProblem } from './problems.js';
 import { notificationOptionProblems } from '../notify/check-options.js';
+import { normalizeRegistries } from './registry-specs.js';
 import type { YamlSource } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
@@ -37,6 +38,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
   reportDuplicates(source, problems, spec.notifications, 'notification');
   const notifications = (Array.isArray(spec.notifications) ? spec.notifications : []).map((n) => (isRecord(n) ? toNotification(n) : undefined));
   checkNotifications(source, problems, warnings, notifications);
+  const registries = normalizeRegistries(source, problems, spec.registries);
 
   const sync = isRecord(spec.sync) ? spec.sync : {};
   const policy = isRecord(spec.policy) ? spec.policy : {};
@@ -61,6 +63,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
       ...(policy.allowCgroupParent === true ? { allowCgroupParent: true } : {}),
     },
     notifications: notifications.filter((n): n is NotificationSpec => n !== undefined),
+    registries,
   };
 }
 

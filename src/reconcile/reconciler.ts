@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
 import type { NodePool } from '../docker/node-pool.js';
+import type { RegistryAuth } from '../docker/registry/auth-resolver.js';
 import type { ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
 import { ValidationError } from '../manifests/problems.js';
@@ -19,7 +20,7 @@ import type { HistoryEntry, PersistentState, StateStore } from '../state.js';
 import type { Engine, EnginePlan } from '../engine/engine.js';
 import { HostsEngine } from '../engine/hosts/hosts-engine.js';
 import type { ReconcileResult, Target } from './reconcile-result.js';
-import type { ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
+import type { ExecuteOptions, ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
 import { conflictsStatus, servicesStatus } from './report/fleet-status.js';
 import { recoverLastGood } from './rollout/recover-last-good.js';
 import type { DaemonStatus, ErrorStatus } from './report/status.js';
@@ -55,6 +56,8 @@ export interface ReconcilerDeps {
   onEvent?(event: ExecutorEvent): void;
   /** How the cluster is observed, planned and changed; default: plain hosts over `pool`. */
   engine?: Engine;
+  /** Credentials for image pulls (spec.registries, the controller's Docker config). */
+  registryAuth?: RegistryAuth;
 }
 
 export class Reconciler {
@@ -155,7 +158,7 @@ export class Reconciler {
     const watch = target.mode === 'sync' ? watchForNewerCommit(this.deps.source, this.current.trackedRevision ?? target.revision, (r) => this.ledger.isQuarantined(r), this.deps.supersedeCheckMs ?? 0, signal) : undefined;
     let execution: ExecutionResult;
     try {
-      execution = await this.engine.execute(plan, target.desired, { signal: watch?.signal ?? signal, rollback: false, onEvent: (e) => this.onEvent(e) });
+      execution = await this.engine.execute(plan, target.desired, { ...this.pullOptions(), signal: watch?.signal ?? signal, rollback: false, onEvent: (e) => this.onEvent(e) });
     } catch (err) {
       if (watch?.superseded()) {
         this.ledger.finish(target.revision, 'superseded', `newer commit ${watch.superseded()} arrived during the rollout`);
@@ -170,6 +173,18 @@ export class Reconciler {
     return this.conclude(target, plan, execution, signal);
   }
 
+  /** How the executor pulls: with the registries' credentials, counting every outcome. */
+  private pullOptions(): Pick<ExecuteOptions, 'registryAuth' | 'onImagePull'> {
+    return {
+      ...(this.deps.registryAuth ? { registryAuth: this.deps.registryAuth } : {}),
+      onImagePull: (e) => {
+        this.deps.metrics.imagePullTotal.inc({ registry: e.registry, result: e.result });
+        // A failure is reported with its reason by the step that needed the image.
+        if (e.result === 'success') this.log.info({ node: e.node, image: e.image, registry: e.registry, authenticated: e.authenticated, durationMs: e.durationMs }, `pulled ${e.image} on ${e.node} in ${e.durationMs} ms`);
+      },
+    };
+  }
+
   /** `unchanged`: the observation the plan came from, when nothing ran since (saves a list call per node). */
   private async conclude(target: Target, plan: EnginePlan, execution: ExecutionResult, signal: AbortSignal, unchanged?: ObservedState): Promise<ReconcileResult> {
     const context: RolloutContext = {
@@ -181,7 +196,7 @@ export class Reconciler {
       desired: this.desiredCache,
       observe: () => this.observe(),
       planFor: (t, o) => this.planFor(t, o, false),
-      execute: (p, d, rollback) => this.engine.execute(p, d, { signal, rollback, onEvent: (e) => this.onEvent(e) }),
+      execute: (p, d, rollback) => this.engine.execute(p, d, { ...this.pullOptions(), signal, rollback, onEvent: (e) => this.onEvent(e) }),
       settle: (p, o) => this.settle(p, o),
       verify: (d, o) => this.engine.verify(d, o, signal),
       notifier: this.notifier,

@@ -175,7 +175,8 @@ test('EngineNode against a fleet of real Docker nodes', async (t) => {
       const err = await nodeA.pullImage(ref).catch((e: unknown) => e);
       assert.ok(err instanceof ImagePullError, String(err));
       assert.equal(err.image, ref);
-      assert.match(err.message, /could not pull 127\.0\.0\.1:5999\/flotilla\/none:1: .*connection refused/);
+      assert.match(err.message, /could not pull 127\.0\.0\.1:5999\/flotilla\/none:1 from registry 127\.0\.0\.1:5999: unreachable \(.*connection refused/);
+      assert.equal(err.reason, 'unreachable');
       t.diagnostic(`refused in ${seconds(started)}: ${err.message}`);
     });
 

@@ -32,6 +32,8 @@ export interface ClusterConfig {
   sync?: SyncPolicy;
   /** `swarm` with the managers' endpoints; plain hosts when left out. */
   swarm?: { manager: string[] };
+  /** spec.registries: credentials per registry host, from files on the controller's machine. */
+  registries?: Array<{ host: string; auth: { file: string } }>;
 }
 
 /** Path of the cluster file of a cluster, as `--path` takes its directory. */
@@ -50,6 +52,7 @@ export function clusterFiles(config: ClusterConfig): Record<string, string> {
       nodes: config.nodes.map((n) => ({ name: n.name, ...(n.endpoint !== undefined ? { endpoint: n.endpoint } : {}), ...(n.address !== undefined ? { address: n.address } : {}), ...(n.labels ? { labels: n.labels } : {}) })),
       stacks: Object.keys(config.stacks).map((name) => ({ name, compose: composePath(name) })),
       sync: { prune: true, selfHeal: true, revert: true, ...config.sync },
+      ...(config.registries ? { registries: config.registries } : {}),
     },
   };
   const files: Record<string, string> = { [`${clusterPath(config.name)}/cluster.yaml`]: stringify(cluster) };

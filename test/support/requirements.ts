@@ -56,7 +56,7 @@ export function findBusybox(): string | undefined {
   return undefined;
 }
 
-export type Requirement = 'root' | 'docker' | 'git';
+export type Requirement = 'root' | 'docker' | 'git' | 'registry';
 
 function missingFor(req: Requirement): string[] {
   switch (req) {
@@ -70,6 +70,9 @@ function missingFor(req: Requirement): string[] {
     }
     case 'git':
       return which('git') === undefined ? ['git on PATH'] : [];
+    case 'registry':
+      // Debian packages docker-registry, apache2-utils (htpasswd) and openssl.
+      return ['docker-registry', 'htpasswd', 'openssl'].filter((t) => which(t) === undefined).map((t) => `${t} on PATH`);
   }
 }
 
@@ -94,6 +97,11 @@ export function requireTools(t: TestContext, reqs: readonly Requirement[]): bool
 /** For tests that start a fleet: root, dockerd and friends, a static busybox, git. */
 export function requireDocker(t: TestContext): boolean {
   return requireTools(t, ['root', 'docker', 'git']);
+}
+
+/** For tests that also run a real image registry (test/support/registry.ts). */
+export function requireRegistry(t: TestContext): boolean {
+  return requireTools(t, ['root', 'docker', 'git', 'registry']);
 }
 
 /** For tests that need only the Git server. */

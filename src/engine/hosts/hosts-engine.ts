@@ -49,6 +49,8 @@ export class HostsEngine implements Engine {
       healthGate: this.deps.healthGate,
       rollback: options.rollback,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
+      ...(options.onImagePull ? { onImagePull: options.onImagePull } : {}),
     });
   }
 

@@ -1,14 +1,22 @@
 // The Docker calls behind each kind of action, in the order that keeps a replica safe:
 // a replaced container is renamed aside (not removed) until its successor is healthy, so a
 // crash or failure leaves something to fall back on and never two containers with one name.
-// Returns undefined on success, or the reason a person should read on failure.
+// Returns undefined on success, the reason a person should read on failure, or INTERRUPTED
+// when the replica's health gate was cut short because the rollout is being reverted.
 import type { DockerNode } from '../../docker/types.js';
-import type { ServiceSpec, UpdateConfig } from '../../manifests/model.js';
+import type { RegistrySpec, ServiceSpec, UpdateConfig } from '../../manifests/model.js';
 import { healthGateOptions, waitUntilHealthy } from '../../health/replica-health.js';
 import type { Action, ContainerAction, CreateAction, ReplaceAction } from '../plan/actions.js';
-import type { ExecuteOptions } from './execution-types.js';
+import type { ExecuteOptions, Halt } from './execution-types.js';
+import { ImagePulls } from './image-pulls.js';
 import { Semaphore } from './semaphore.js';
 import { fileArchive } from './file-archive.js';
+
+/** A step whose health gate stopped waiting because the rollout halted for a revert. */
+export const INTERRUPTED = Symbol('interrupted');
+export type StepOutcome = undefined | string | typeof INTERRUPTED;
+
+class Interrupted extends Error {}
 
 /** Suffix of a replaced container while its successor proves itself. */
 export const RETIRED_SUFFIX = '-flotilla-old';
@@ -16,12 +24,17 @@ export const RETIRED_SUFFIX = '-flotilla-old';
 export class ContainerSteps {
   private readonly images = new Map<string, Promise<void>>();
   private readonly resources = new Map<string, Promise<void>>();
+  private readonly pulls: ImagePulls;
 
   constructor(
     private readonly options: ExecuteOptions,
     private readonly semaphores: Map<string, Semaphore>,
     private readonly perNode: number,
-  ) {}
+    registries: readonly RegistrySpec[] = [],
+    private readonly halt: Halt = { halted: false },
+  ) {
+    this.pulls = new ImagePulls(registries, options);
+  }
 
   async ensureResource(action: Action): Promise<void> {
     const node = this.options.node(action.node);
@@ -39,10 +52,10 @@ export class ContainerSteps {
    * `keepFailed` (failure_action: continue) leaves a failed successor in place instead of
    * restoring the old replica; `order` comes from update_config, or rollback_config on the way back.
    */
-  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false, order: UpdateConfig['order'] = 'stop-first'): Promise<string | undefined> {
+  async run(action: ContainerAction, spec: ServiceSpec | undefined, gate: boolean, monitorMs: number, keepFailed = false, order: UpdateConfig['order'] = 'stop-first'): Promise<StepOutcome> {
     this.options.signal.throwIfAborted();
     const node = this.options.node(action.node);
-    const event = (phase: 'start' | 'done' | 'failed', message: string) =>
+    const event = (phase: 'start' | 'done' | 'failed' | 'skipped', message: string) =>
       this.options.onEvent?.({ phase, stack: action.stack, service: action.service, node: action.node, container: action.container.name, message });
     event('start', `${action.type} ${action.container.name} on ${action.node}: ${action.reason}`);
     try {
@@ -74,6 +87,10 @@ export class ContainerSteps {
       return undefined;
     } catch (err) {
       if (this.options.signal.aborted) throw err;
+      if (err instanceof Interrupted) {
+        event('skipped', `${action.container.name} on ${action.node}: ${err.message}`);
+        return INTERRUPTED;
+      }
       const reason = (err as Error).message;
       event('failed', reason);
       return reason;
@@ -86,6 +103,7 @@ export class ContainerSteps {
     await this.ensureImage(node, action.container.body.Image);
     // Built before anything is created: a file that cannot be delivered must not leave a container behind.
     const files = spec?.files ? fileArchive(spec.files) : undefined;
+    this.throwIfInterrupted();
     const id = await this.limited(action.node, async () => {
       const id = await node.createContainer(action.container.name, action.container.body);
       for (const network of action.connect) await node.connectNetwork(id, network, [action.service]);
@@ -119,6 +137,8 @@ export class ContainerSteps {
     const oldWasRunning = action.old.state === 'running';
     // Pull first: an image that cannot be had must not cost the old replica its uptime.
     await this.ensureImage(node, action.container.body.Image);
+    // A revert is coming: leave the old replica untouched rather than replace it twice.
+    this.throwIfInterrupted();
     if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
     if (sameNode && action.old.name === action.container.name) {
       await this.limited(action.node, () => node.renameContainer(action.old.id, action.old.name + RETIRED_SUFFIX));
@@ -157,9 +177,21 @@ export class ContainerSteps {
     });
   }
 
+  private throwIfInterrupted(): void {
+    if (this.halt.interrupt?.signal.aborted) throw new Interrupted(`not started: the rollout is being reverted (${this.halt.reason ?? 'another service failed'})`);
+  }
+
+  /** Throws Interrupted when the rollout halts for a revert while this replica is being judged. */
   private async gate(node: DockerNode, id: string, spec: ServiceSpec | undefined, monitorMs: number): Promise<string | undefined> {
-    const verdict = await waitUntilHealthy(node, id, healthGateOptions(spec?.healthcheck, monitorMs), this.options.clock, this.options.signal);
-    return verdict.healthy ? undefined : verdict.reason;
+    const interrupt = this.halt.interrupt?.signal;
+    const signal = interrupt ? AbortSignal.any([this.options.signal, interrupt]) : this.options.signal;
+    try {
+      const verdict = await waitUntilHealthy(node, id, healthGateOptions(spec?.healthcheck, monitorMs), this.options.clock, signal);
+      return verdict.healthy ? undefined : verdict.reason;
+    } catch (err) {
+      if (!this.options.signal.aborted && interrupt?.aborted) throw new Interrupted(`stopped waiting for health: the rollout is being reverted (${this.halt.reason ?? 'another service failed'})`);
+      throw err;
+    }
   }
 
   /** Pulls an image at most once per node per run, and only when the node lacks it. */
@@ -168,7 +200,7 @@ export class ContainerSteps {
     let pending = this.images.get(key);
     if (!pending) {
       pending = this.limited(node.name, async () => {
-        if (!(await node.hasImage(image))) await node.pullImage(image);
+        if (!(await node.hasImage(image))) await this.pulls.pull(node, image);
       });
       this.images.set(key, pending);
     }

@@ -3,6 +3,7 @@
 // rather than on the executor (which depends on the steps).
 import type { Clock } from '../../clock.js';
 import type { DockerNode } from '../../docker/types.js';
+import type { RegistryAuth } from '../../docker/registry/auth-resolver.js';
 import type { ContainerAction } from '../plan/actions.js';
 
 export interface StepEvent {
@@ -28,6 +29,23 @@ export interface ExecuteOptions {
   /** Use each service's rollback_config instead of update_config (the way back). */
   rollback?: boolean;
   onEvent?(event: ExecutorEvent): void;
+  /** Credentials for pulls; without it every pull is anonymous. */
+  registryAuth?: RegistryAuth;
+  /** Told the outcome of every pull (for flotilla_image_pull_total). */
+  onImagePull?(event: ImagePullEvent): void;
+}
+
+export interface ImagePullEvent {
+  node: string;
+  image: string;
+  /** The image's registry host, normalized. */
+  registry: string;
+  /** `success`, or the failure's metric label (`unauthorized`, `manifest_unknown`, ...). */
+  result: string;
+  /** The pull itself, credential lookup excluded. */
+  durationMs: number;
+  /** Whether credentials were sent. */
+  authenticated: boolean;
 }
 
 /**
@@ -37,6 +55,12 @@ export interface ExecuteOptions {
 export interface Halt {
   halted: boolean;
   reason?: string;
+  /**
+   * Aborted when the halt will be followed by a revert: replicas of other services still
+   * waiting on their health gates stop waiting (what they wait for is about to be undone),
+   * so the revert decision does not wait for their `monitor` and healthcheck timings.
+   */
+  interrupt?: AbortController;
 }
 
 export interface ServiceFailure {

@@ -8,7 +8,7 @@ import type { DesiredState, ServiceSpec, UpdateConfig } from '../../manifests/mo
 import { DEFAULT_UPDATE_CONFIG } from '../../manifests/normalize-service.js';
 import type { Action, ContainerAction, Plan } from '../plan/actions.js';
 import { Semaphore } from './semaphore.js';
-import { ContainerSteps } from './container-steps.js';
+import { ContainerSteps, INTERRUPTED } from './container-steps.js';
 import type { ExecuteOptions, ExecutionResult, Halt, ServiceFailure } from './execution-types.js';
 
 interface ServiceWork {
@@ -24,11 +24,12 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   // Every replica in its health gate listens on the run's signal at once; dozens is normal,
   // not the listener leak Node warns about past ten.
   setMaxListeners(0, options.signal);
-  const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8);
+  // With a revert to follow, a halt also cuts short the health gates still running.
+  const halt: Halt = { halted: false, ...(desired.cluster.sync.revert && !options.rollback ? { interrupt: new AbortController() } : {}) };
+  const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8, desired.cluster.registries ?? [], halt);
   const work = groupByService(plan.actions, desired);
   const failures: ServiceFailure[] = [];
   const touched = new Set<string>();
-  const halt: Halt = { halted: false };
   let executed = 0;
   let paused = false;
 
@@ -119,20 +120,25 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     const ratio = total === 0 ? 1 : failures.length / total;
     if (config.failureAction === 'continue' || ratio <= config.maxFailureRatio) return 'go';
     if (config.failureAction === 'pause') return 'pause';
-    if (!options.rollback) {
+    if (!options.rollback && !halt.halted) {
       halt.halted = true;
       halt.reason = `${w.key} failed: ${batchFailures[0]?.reason ?? ''}`;
+      halt.interrupt?.abort();
     }
     return 'stop';
   };
+  // Replicas whose gate was cut short by another service's failure: not failures of their
+  // own (the revert undoes them anyway), but this service did not get through either.
+  let interrupted = false;
   const runBatch = async (batch: ContainerAction[]): Promise<ServiceFailure[]> => {
     const keepFailed = config.failureAction === 'continue';
     const outcomes = await Promise.all(batch.map((a) => steps.run(a, w.spec, options.healthGate ?? true, config.monitorMs, keepFailed, config.order)));
     executed += batch.length;
-    return outcomes.flatMap((reason, i) => (reason === undefined ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
+    if (outcomes.includes(INTERRUPTED)) interrupted = true;
+    return outcomes.flatMap((reason, i) => (reason === undefined || reason === INTERRUPTED ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
   };
 
-  for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (reason) failures.push(failureOf(a, reason)); });
+  for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (typeof reason === 'string') failures.push(failureOf(a, reason)); });
   let verdict = judge(await runBatch(fresh));
   const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
   for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
@@ -146,13 +152,13 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     for (const a of removes) {
       const reason = await steps.run(a, w.spec, false, 0);
       executed++;
-      if (reason) failures.push(failureOf(a, reason));
+      if (typeof reason === 'string') failures.push(failureOf(a, reason));
     }
   } else if (verdict === 'pause') {
     options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });
   }
   const hardFailures = config.failureAction === 'continue' ? [] : failures;
-  const ok = verdict === 'go' && !(halt.halted && executed < w.actions.length) && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
+  const ok = verdict === 'go' && !interrupted && !(halt.halted && executed < w.actions.length) && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
   return { ok, paused: verdict === 'pause', executed, failures };
 }
 

@@ -153,7 +153,9 @@ describe('EngineNode against a scripted API', () => {
     });
     const err = await node.pullImage('team/app:2').catch((e: unknown) => e);
     assert.ok(err instanceof ImagePullError, String(err));
-    assert.match(err.message, /"node-a" could not pull team\/app:2: manifest for team\/app:2 not found: manifest unknown/);
+    assert.match(err.message, /"node-a" could not pull team\/app:2 from registry docker\.io: manifest unknown \(manifest for team\/app:2 not found: manifest unknown\)/);
+    assert.equal(err.reason, 'manifest unknown');
+    assert.equal(api.requests[0]?.registryAuth, undefined, 'an anonymous pull sends no X-Registry-Auth');
     assert.equal(api.requests[0]?.query.get('fromImage'), 'team/app');
     assert.equal(api.requests[0]?.query.get('tag'), '2');
   });
@@ -168,6 +170,31 @@ describe('EngineNode against a scripted API', () => {
     await node.pullImage('ok');
     assert.equal(api.requests[1]?.query.get('tag'), 'latest');
     assert.equal(node.calls.pullImage, 2);
+  });
+
+  it('pull with credentials sends them as X-Registry-Auth, and a refusal names registry, image, reason and source, never the credential', async () => {
+    const header = Buffer.from(JSON.stringify({ username: 'ci', password: 'pa55-word-xyz', serveraddress: 'reg.example.com:5000' })).toString('base64url');
+    api.on('POST', '/images/create', { status: 500, json: { message: 'unauthorized: authentication required' } });
+    const err = await node.pullImage('reg.example.com:5000/team/app:2', { header, source: 'spec.registries auth.file /etc/flotilla/reg.json' }).catch((e: unknown) => e);
+    assert.equal(api.requests[0]?.registryAuth, header);
+    assert.equal(api.requests[0]?.query.get('fromImage'), 'reg.example.com:5000/team/app');
+    assert.ok(err instanceof ImagePullError, String(err));
+    assert.equal(err.registry, 'reg.example.com:5000');
+    assert.equal(err.reason, 'unauthorized');
+    assert.match(err.message, /could not pull reg\.example\.com:5000\/team\/app:2 from registry reg\.example\.com:5000: unauthorized \(unauthorized: authentication required\)\. The registry refused the credentials from spec\.registries auth\.file \/etc\/flotilla\/reg\.json/);
+    assert.doesNotMatch(err.message, /pa55-word-xyz/);
+    assert.ok(!err.message.includes(header));
+  });
+
+  it('pull: no answer at all (Docker still looking the registry up) is an unreachable registry after the answer timeout', async () => {
+    api.on('POST', '/images/create', { hang: true });
+    const waiting = EngineNode.fromSpec({ name: 'node-a', endpoint: api.endpoint }, { timeoutMs: 500, pullTimeoutMs: 60_000, pullAnswerTimeoutMs: 300 });
+    const started = Date.now();
+    const err = await waiting.pullImage('reg.example.com/app:1').catch((e: unknown) => e);
+    assert.ok(err instanceof ImagePullError, String(err));
+    assert.equal(err.reason, 'unreachable');
+    assert.match(err.message, /from registry reg\.example\.com: unreachable \(Docker did not answer within 0\.3 s/);
+    assert.ok(Date.now() - started < 3000, 'long before the pull timeout');
   });
 
   it('pull: a stream that stalls is bounded by the pull timeout', async () => {

@@ -31,7 +31,7 @@ describe('toDockerError', () => {
     assert.equal(port.port, 8081);
     const pull = toDockerError('n', 'pull image', modemError(500, 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'), { subject: 'a:1' });
     assert.ok(pull instanceof ImagePullError);
-    assert.match(pull.message, /could not pull a:1: Get "https:\/\/registry-1/);
+    assert.match(pull.message, /could not pull a:1 from registry docker\.io: unreachable \(Get "https:\/\/registry-1/);
     const other = toDockerError('n', 'stop container', modemError(500, 'tried to kill container, but did not receive an exit event'), { subject: 'x' });
     assert.ok(other instanceof DockerApiError);
     assert.equal(other.statusCode, 500);

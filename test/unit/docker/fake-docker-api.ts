@@ -18,6 +18,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   body: string;
   contentType: string | undefined;
+  /** The X-Registry-Auth header, when sent. */
+  registryAuth?: string;
   /** Which connection the request came on, numbered from 1 in order of arrival. */
   connection: number;
   /** TLS only: the CN of the client certificate, if one was presented. */
@@ -64,6 +66,8 @@ export async function startFakeDockerApi(listen: Listen = { on: 'unix' }): Promi
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET', url: req.url ?? '', path, query: url.searchParams, body, contentType: req.headers['content-type'], connection: connectionIds.get(req.socket) ?? 0,
     };
+    const registryAuth = req.headers['x-registry-auth'];
+    if (typeof registryAuth === 'string') recorded.registryAuth = registryAuth;
     if (req.socket instanceof TLSSocket) {
       const cn = req.socket.getPeerCertificate().subject?.CN;
       if (typeof cn === 'string') recorded.clientCertCn = cn;

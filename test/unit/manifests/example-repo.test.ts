@@ -33,6 +33,7 @@ test('example-repo validates with no problems and finds its only cluster without
     sync: { prune: true, selfHeal: true, revert: true },
     policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] },
     notifications: [],
+    registries: [],
   });
   assert.deepEqual(state.stacks.map((s) => [s.name, s.file, s.services.map((v) => v.name)]), [
     ['shop', 'stacks/shop/compose.yaml', ['web', 'api']],

@@ -20,6 +20,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['flotilla_git_fetch_duration_seconds', 'histogram', []],
   ['flotilla_webhook_requests_total', 'counter', ['provider', 'result']],
   ['flotilla_notifications_total', 'counter', ['provider', 'result']],
+  ['flotilla_image_pull_total', 'counter', ['registry', 'result']],
   // Beyond DESIGN.md's list: the FlotillaCommitInvalid alert reads it.
   ['flotilla_tracked_commit_invalid', 'gauge', []],
 ];
@@ -52,6 +53,7 @@ function exercise(metrics: FlotillaMetrics): void {
   metrics.gitFetchDuration.observe(0.3);
   metrics.webhookRequests.inc({ provider: 'github', result: 'accepted' });
   metrics.notificationsTotal.inc({ provider: 'slack', result: 'success' });
+  metrics.imagePullTotal.inc({ registry: 'ghcr.io', result: 'unauthorized' });
 }
 
 test('GET /metrics serves every metric of the contract with exactly its type and labels', async () => {

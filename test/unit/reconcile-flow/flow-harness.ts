@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import type { Clock } from '../../../src/clock.js';
 import { NodePool } from '../../../src/docker/node-pool.js';
 import { RecordingDockerNode } from '../../../src/docker/recording-node.js';
+import type { RecordingNodeOptions } from '../../../src/docker/recording-types.js';
+import type { RegistryAuth } from '../../../src/docker/registry/auth-resolver.js';
+import type { Logger } from '../../../src/log.js';
 import { FlotillaMetrics } from '../../../src/metrics.js';
 import { silentLogger } from '../../../src/log.js';
 import { StateStore } from '../../../src/state.js';
@@ -58,12 +61,16 @@ export interface FlowOptions {
   supersedeCheckMs?: number;
   /** Inspects before a started container's healthcheck reports its verdict. */
   healthyAfterInspects?: number;
+  /** Options of every recording node (e.g. `images: []` so that every image is pulled). */
+  nodeOptions?: RecordingNodeOptions;
+  registryAuth?: RegistryAuth;
+  log?: Logger;
 }
 
 export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-flow-'));
   const source = new MemorySource();
-  const recording = new Map(NODE_NAMES.map((n) => [n, new RecordingDockerNode(n, options.healthyAfterInspects ? { healthyAfterInspects: options.healthyAfterInspects } : {})]));
+  const recording = new Map(NODE_NAMES.map((n) => [n, new RecordingDockerNode(n, { ...options.nodeOptions, ...(options.healthyAfterInspects ? { healthyAfterInspects: options.healthyAfterInspects } : {}) })]));
   const events: FleetEvent[] = [];
   const clock = options.clock ?? new InstantClock();
   const build = async () => {
@@ -73,7 +80,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
       pool: new NodePool((spec) => recording.get(spec.name) as RecordingDockerNode, () => clock.now()),
       store: new StateStore(stateDir),
       metrics,
-      log: silentLogger(),
+      log: options.log ?? silentLogger(),
       clock,
       branch: 'main',
       nodeGraceMs: 60_000,
@@ -81,6 +88,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
       snapshot: new GoodSnapshot(stateDir),
       notifier: { notify: (e) => events.push(e) },
       ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),
+      ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
     });
     await reconciler.init();
     return { reconciler, metrics };

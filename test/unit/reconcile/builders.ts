@@ -92,6 +92,7 @@ export function desired(nodes: NodeSpec[], stacks: StackSpec[], cluster = 'test'
       sync: { prune: true, selfHeal: true, revert: true },
       policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] },
       notifications: [],
+      registries: [],
     },
     stacks,
   };

@@ -56,6 +56,7 @@ RUN npx tsc -p tsconfig.json \
 COPY bin /out/bin
 COPY schemas /out/schemas
 COPY example-repo /out/example-repo
+COPY ui /out/ui
 
 FROM runtime-base AS runtime
 COPY --from=build /out/ /app/

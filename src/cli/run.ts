@@ -1,6 +1,7 @@
 // `flotilla run`: the daemon. Polls the repo, serves the HTTP API, and runs one reconcile
 // at a time through the trigger queue. SIGTERM/SIGINT let the current reconcile finish
 // (bounded), then stop serving and flush the logs.
+import { dashboardRoutes } from '../server/dashboard/dashboard-routes.js';
 import { resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import { createLogger, SecretRedactor } from '../log.js';
@@ -91,6 +92,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, digestKey: app.digestKey, posters, log: log.child({ component: 'review' }) })
     : undefined;
   const router = createRouter({
+    dashboard: dashboardRoutes({ status: () => app.reconciler.status(), history: () => app.reconciler.history(), ...(apiToken ? { apiToken } : {}) }),
     extra: webhookRoutes({ secret: webhookSecret, repoUrl: options.repo as string, branch: options.branch as string, queue, metrics: app.metrics, ...(reviewer ? { onPullRequest: reviewer.onPullRequest } : {}) }),
     ready: () => app.reconciler.isReady(),
     status: () => app.reconciler.status(),

@@ -17,6 +17,8 @@ export interface RouteDeps {
   registry: Registry;
   /** Bearer token for the write API; undefined means the API is open (loopback only by default). */
   apiToken?: string;
+  /** The dashboard's routes (GET /, /ui/...), mounted as they are. */
+  dashboard?: Record<string, Handler>;
   /** Extra routes by "METHOD /path" (webhooks). */
   extra?: Record<string, Handler>;
 }
@@ -36,6 +38,7 @@ export function createRouter(deps: RouteDeps): Handler {
       deps.requestSync('api');
       return json(202, { accepted: true, message: 'reconcile requested' });
     },
+    ...deps.dashboard,
     ...deps.extra,
   };
   return async (req) => {

@@ -70,7 +70,7 @@ export async function stagePrebuiltContext(): Promise<string> {
   const context = mkdtempSync('/tmp/flotilla-image-context-');
   const app = join(context, 'app');
   mkdirSync(app);
-  for (const entry of ['bin', 'schemas', 'example-repo', 'package.json', 'package-lock.json']) cpSync(join(root, entry), join(app, entry), { recursive: true });
+  for (const entry of ['bin', 'schemas', 'ui', 'example-repo', 'package.json', 'package-lock.json']) cpSync(join(root, entry), join(app, entry), { recursive: true });
   cpSync(join(root, 'dist/src'), join(app, 'dist/src'), { recursive: true });
   await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, timeoutMs: 180_000 });
   rmSync(join(app, 'package-lock.json'));

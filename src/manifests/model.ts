@@ -183,6 +183,8 @@ export interface ServiceSpec {
   exposed?: string[];
   hostname?: string;
   domainname?: string;
+  /** `container_name`: the one replica's container is named this instead of <stack>-<service>-1. */
+  containerName?: string;
   stdinOpen?: boolean;
   tty?: boolean;
   shmSizeBytes?: number;

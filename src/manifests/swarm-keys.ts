@@ -6,6 +6,7 @@ import type { YamlSource } from './yaml-source.js';
 const NOT_ON_SWARM: Readonly<Record<string, string>> = {
   privileged: 'Swarm services cannot run privileged containers',
   network_mode: 'Swarm services join networks (overlay, or `host` as an external network), not a network_mode',
+  container_name: 'Swarm names the tasks of a service itself (<stack>_<service>.<slot>.<id>)',
   domainname: 'a Swarm service has no domainname; set hostname instead',
   shm_size: 'a Swarm service has no shm_size; mount a tmpfs at /dev/shm instead',
   restart: 'Swarm restarts tasks by deploy.restart_policy; write that instead of restart',

@@ -148,12 +148,12 @@ export function specHash(body: ContainerCreateBody, extra: readonly string[] = [
 }
 
 /** A fully labelled create body for one replica; `base` and `hash` come from serviceBody/specHash. */
-export function desiredContainer(base: ContainerCreateBody, hash: string, stack: string, service: string, slot: string, node: string, commit: string): DesiredContainer {
+export function desiredContainer(base: ContainerCreateBody, hash: string, stack: string, service: string, slot: string, node: string, commit: string, fixedName?: string): DesiredContainer {
   const body: ContainerCreateBody = {
     ...base,
     Labels: { ...base.Labels, [LABEL.slot]: slot, [LABEL.specHash]: hash, [LABEL.commit]: commit },
   };
-  return { stack, service, slot, node, name: containerName(stack, service, slot), specHash: hash, body };
+  return { stack, service, slot, node, name: containerName(stack, service, slot, fixedName), specHash: hash, body };
 }
 
 export function networkCreate(cluster: string, stack: string, network: NetworkSpec): NetworkCreate {

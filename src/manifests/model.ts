@@ -48,6 +48,8 @@ export interface NotificationSpec {
 export interface StackRef {
   name: string;
   compose: string;
+  /** Compose profiles this cluster enables for the stack (`*`: all); absent: none, as in Compose. */
+  profiles?: string[];
 }
 
 /** `hosts`: Flotilla places containers on each node itself; `swarm`: one Swarm service per Compose service. */

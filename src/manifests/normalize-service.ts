@@ -34,6 +34,8 @@ export interface ServiceContext {
   warnings?: ManifestProblem[];
   /** Where configs, secrets and relative bind mounts are read from (set by the loader). */
   fileSources?: StackFileContext;
+  /** Compose profiles the cluster enables for this stack (absent: none; `*`: all). */
+  profiles?: readonly string[];
   /** The same with the stack's declared configs and secrets (set by normalizeStack). */
   files?: ServiceFileContext;
 }

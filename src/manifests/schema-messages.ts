@@ -16,7 +16,6 @@ const UNSUPPORTED_COMPOSE_KEYS: Record<string, string> = {
   secrets: 'secrets are not supported yet; mount a file from an allowed bind-mount path instead',
   configs: 'configs are not supported yet; mount a file from an allowed bind-mount path instead',
   extends: '`extends` is not supported; share settings with an `x-` anchor and a `<<:` merge key instead',
-  profiles: 'profiles are not supported; every declared service is deployed',
 };
 
 /** Swarm keys people put directly on a service instead of under `deploy:`. */

@@ -10,6 +10,7 @@ import { parseConstraint } from './constraints.js';
 import { imageReferenceProblem } from './image-ref.js';
 import { applyContainerKeys } from './container-keys.js';
 import { applyHostConfigKeys } from './host-config-keys.js';
+import { serviceEndpoints } from './network-keys.js';
 import type { StackFileContext } from './declared-files.js';
 import { relativeBind } from './repo-binds.js';
 import { serviceFiles, type ServiceFileContext } from './service-files.js';
@@ -143,6 +144,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   if (healthcheck) spec.healthcheck = healthcheck;
   applyContainerKeys(spec, raw, at, report);
   applyHostConfigKeys(spec, raw, ctx.policy, at, report);
+  const endpoints = networkMode === undefined ? serviceEndpoints(raw.networks) : undefined;
+  if (endpoints) spec.networkEndpoints = endpoints;
   if (raw.build !== undefined) {
     // Without `image` the schema has already refused it (schema-messages.ts says why).
     if (raw.image !== undefined) ctx.warnings?.push(ctx.source.problem(at('build'), `\`build\` is ignored: Flotilla deploys the image ${String(raw.image)} and never builds it, so build and push it in CI first`, 'key'));

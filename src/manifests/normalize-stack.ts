@@ -9,6 +9,7 @@ import { closest } from './suggest.js';
 import { declareFiles } from './declared-files.js';
 import type { JsonPath } from './yaml-source.js';
 import { selectByProfiles } from './profiles.js';
+import { checkAddresses, parseIpam } from './network-keys.js';
 
 type Raw = Record<string, unknown>;
 
@@ -20,14 +21,18 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
     report(['name'], `the Compose name "${String(raw.name)}" differs from the stack name "${ctx.stack}" in cluster.yaml; containers are named after the stack, so remove \`name\` or make the two equal`);
   }
 
-  const networks: NetworkSpec[] = Object.entries((raw.networks as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => ({
-    name,
-    dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
-    ...(def?.driver !== undefined ? { driver: String(def.driver) } : {}),
-    internal: (def?.internal as boolean | undefined) ?? false,
-    external: (def?.external as boolean | undefined) ?? false,
-    labels: strings(listOrMapToRecord(def?.labels)),
-  }));
+  const networks: NetworkSpec[] = Object.entries((raw.networks as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => {
+    const ipam = parseIpam(name, def?.ipam, report);
+    return {
+      name,
+      dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
+      ...(def?.driver !== undefined ? { driver: String(def.driver) } : {}),
+      internal: (def?.internal as boolean | undefined) ?? false,
+      external: (def?.external as boolean | undefined) ?? false,
+      labels: strings(listOrMapToRecord(def?.labels)),
+      ...(ipam ? { ipam } : {}),
+    };
+  });
   const volumes: VolumeSpec[] = Object.entries((raw.volumes as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => ({
     name,
     dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
@@ -56,6 +61,7 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
     networks.push({ name: 'default', dockerName: `${ctx.stack}_default`, internal: false, external: false, labels: {} });
   }
   checkReferences(services, networks, volumes, raw, report, inactive, ctx.stack);
+  checkAddresses(services, networks, report);
   return { name: ctx.stack, file, services, networks, volumes };
 }
 

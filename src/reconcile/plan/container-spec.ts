@@ -4,7 +4,7 @@
 // about a service does not replace its containers.
 import { createHash } from 'node:crypto';
 import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
-import type { ContainerCreateBody, NetworkCreate, VolumeCreate } from '../../docker/types.js';
+import type { ContainerCreateBody, EndpointSettings, NetworkCreate, VolumeCreate } from '../../docker/types.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import { filesLabel } from './file-changes.js';
 
@@ -103,9 +103,17 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
-    body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };
+    body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: endpointSettings(service, primary.name) } };
   }
   return body;
+}
+
+/** The service name is always an alias; Compose `aliases` and `ipv4_address` only when written, so hashes hold. */
+export function endpointSettings(service: ServiceSpec, network: string): EndpointSettings {
+  const endpoint = service.networkEndpoints?.[network];
+  const settings: EndpointSettings = { Aliases: [service.name, ...(endpoint?.aliases.filter((a) => a !== service.name) ?? [])] };
+  if (endpoint?.ipv4Address !== undefined) settings.IPAMConfig = { IPv4Address: endpoint.ipv4Address };
+  return settings;
 }
 
 function restartPolicy(service: ServiceSpec): { Name: string; MaximumRetryCount?: number } {
@@ -132,6 +140,17 @@ function volumeDockerName(stack: StackSpec, name: string): string {
 export function extraNetworks(stack: StackSpec, service: ServiceSpec): string[] {
   if (service.networkMode) return [];
   return service.networks.slice(1).map((n) => networkOf(stack, n).dockerName);
+}
+
+/**
+ * Aliases and addresses on the networks connected after create, by Docker network name;
+ * absent when no extra network has any (Compose `networks.<n>.aliases`/`ipv4_address`).
+ */
+export function extraEndpoints(stack: StackSpec, service: ServiceSpec): Record<string, EndpointSettings> | undefined {
+  if (service.networkMode || !service.networkEndpoints) return undefined;
+  const out: Record<string, EndpointSettings> = {};
+  for (const n of service.networks.slice(1)) if (service.networkEndpoints[n]) out[networkOf(stack, n).dockerName] = endpointSettings(service, n);
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Canonical JSON: keys sorted at every level, so equal specs hash equal. */
@@ -162,6 +181,7 @@ export function networkCreate(cluster: string, stack: string, network: NetworkSp
     ...(network.driver ? { driver: network.driver } : {}),
     internal: network.internal,
     labels: { ...network.labels, [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack },
+    ...(network.ipam ? { ipam: { ...(network.ipam.driver ? { Driver: network.ipam.driver } : {}), Config: network.ipam.config.map((c) => ({ ...(c.subnet ? { Subnet: c.subnet } : {}), ...(c.gateway ? { Gateway: c.gateway } : {}), ...(c.ipRange ? { IPRange: c.ipRange } : {}) })) } } : {}),
   };
 }
 

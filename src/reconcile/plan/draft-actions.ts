@@ -58,11 +58,11 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
   const id = { stack: p.stack, service: p.service, slot: p.slot };
   const build = () => desiredContainer(svc.base, svc.hash, p.stack, p.service, p.slot, p.node, commit, svc.spec.containerName);
   // Copies: the catalog is kept across plans of a revision, actions are the executor's.
-  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: [...svc.connect] });
+  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: [...svc.connect], ...(svc.endpoints ? { endpoints: svc.endpoints } : {}) });
   const replace = (old: ObservedContainer, kind: ReplaceKind, reason: string): ReplaceAction => {
     const sameNode = old.node === p.node;
     const mustStopFirst = sameNode && heldHostPorts(old.publishedPorts).some((held) => svc.ports.some((port) => hostPortsCollide(held, port)));
-    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: [...svc.connect], mustStopFirst };
+    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: [...svc.connect], ...(svc.endpoints ? { endpoints: svc.endpoints } : {}), mustStopFirst };
   };
   switch (v.kind) {
     case 'missing':

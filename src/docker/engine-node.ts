@@ -112,6 +112,7 @@ export class EngineNode implements DockerNode {
     // name; with it, an existing one answers 409, which is the idempotent success here.
     const body: Record<string, unknown> = { Name: spec.name, CheckDuplicate: true, Internal: spec.internal, Labels: spec.labels };
     if (spec.driver !== undefined) body.Driver = spec.driver;
+    if (spec.ipam !== undefined) body.IPAM = spec.ipam;
     await this.call('ensureNetwork', 'create network', spec.name, { method: 'POST', path: '/networks/create', body, ok: [200, 201, 409] });
   }
 
@@ -122,8 +123,8 @@ export class EngineNode implements DockerNode {
     await this.call('ensureVolume', 'create volume', spec.name, { method: 'POST', path: '/volumes/create', body, ok: [200, 201] });
   }
 
-  async connectNetwork(id: string, network: string, aliases: string[]): Promise<void> {
-    const body = { Container: id, EndpointConfig: { Aliases: aliases } };
+  async connectNetwork(id: string, network: string, aliases: string[], ipv4Address?: string): Promise<void> {
+    const body = { Container: id, EndpointConfig: { Aliases: aliases, ...(ipv4Address !== undefined ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) } };
     try {
       // Docker's own message names the network ("network x not found").
       await this.call('connectNetwork', 'connect network', id, { method: 'POST', path: `/networks/${encodeURIComponent(network)}/connect`, body, ok: [200] });

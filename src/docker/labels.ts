@@ -13,8 +13,9 @@ export const LABEL = {
   files: 'flotilla.files',
 } as const;
 
-export function containerName(stack: string, service: string, slot: string): string {
-  return `${stack}-${service}-${slot}`;
+/** A service's `container_name` (valid with one replica only) replaces the generated name. */
+export function containerName(stack: string, service: string, slot: string, fixedName?: string): string {
+  return fixedName ?? `${stack}-${service}-${slot}`;
 }
 
 export function isManagedBy(labels: Record<string, string>, cluster: string): boolean {

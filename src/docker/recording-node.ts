@@ -111,7 +111,7 @@ export class RecordingDockerNode implements DockerNode {
     this.enter('ensureVolume', ['ensureVolume', spec.name]);
     this.volumes.add(spec.name);
   }
-  async connectNetwork(id: string, network: string, _aliases: string[] = []): Promise<void> {
+  async connectNetwork(id: string, network: string, _aliases: string[] = [], _ipv4Address?: string): Promise<void> {
     this.enter('connectNetwork', ['connect', id, network]);
     const c = this.mustFind(id, 'connect network');
     // Like Docker 20.10: a container that is not running takes any network name, and its

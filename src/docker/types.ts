@@ -96,7 +96,14 @@ export interface ContainerCreateBody {
     UsernsMode?: string;
     CgroupParent?: string;
   };
-  NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases: string[] }> };
+  NetworkingConfig?: { EndpointsConfig: Record<string, EndpointSettings> };
+}
+
+/** One network endpoint of a container, as the Engine API takes it at create or connect. */
+export interface EndpointSettings {
+  Aliases: string[];
+  /** Only with a Compose `ipv4_address`. */
+  IPAMConfig?: { IPv4Address: string };
 }
 
 export interface NetworkCreate {
@@ -104,6 +111,8 @@ export interface NetworkCreate {
   driver?: string;
   internal: boolean;
   labels: Record<string, string>;
+  /** The Engine API's IPAM section; only with a Compose `ipam`. */
+  ipam?: { Driver?: string; Config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> };
 }
 
 export interface VolumeCreate {
@@ -141,7 +150,7 @@ export interface DockerNode {
    * Joins a further network (the first one is set at create through NetworkMode and
    * NetworkingConfig). Idempotent: an already connected container is left as it is.
    */
-  connectNetwork(id: string, network: string, aliases: string[]): Promise<void>;
+  connectNetwork(id: string, network: string, aliases: string[], ipv4Address?: string): Promise<void>;
   /**
    * Extracts a tar archive into a container at `path` (PUT /containers/{id}/archive): how
    * configs and secrets reach a created container before it starts.

@@ -1,5 +1,6 @@
 // Compose keys that shape the container one-to-one and need no scheduling or rollout logic:
-// `expose`, `hostname`, `domainname`, `stdin_open`, `tty`, `shm_size`, `dns`, `dns_search`.
+// `expose`, `hostname`, `domainname`, `stdin_open`, `tty`, `shm_size`, `dns`, `dns_search`,
+// `container_name` (which needs the service's deploy section: call after it is normalized).
 // Each is set on the ServiceSpec only when written, so a service that uses none of them keeps
 // the spec hash it had before these keys were supported.
 import type { ServiceSpec } from './model.js';
@@ -28,6 +29,14 @@ export function applyContainerKeys(spec: ServiceSpec, raw: Raw, at: (...rest: Ar
   }
   if (typeof raw.hostname === 'string') spec.hostname = raw.hostname;
   if (typeof raw.domainname === 'string') spec.domainname = raw.domainname;
+  if (typeof raw.container_name === 'string') {
+    const { mode, replicas } = spec.deploy;
+    // Docker names are unique per node: a second replica could never be created beside the first.
+    if (mode !== 'replicated' || replicas !== 1) {
+      const has = mode === 'global' ? 'mode: global (one replica per node)' : `${replicas} replicas`;
+      report(at('container_name'), `container_name ${raw.container_name} names one container, but this service has ${has}; remove container_name or set deploy.replicas: 1`);
+    } else spec.containerName = raw.container_name;
+  }
   if (typeof raw.stdin_open === 'boolean') spec.stdinOpen = raw.stdin_open;
   if (typeof raw.tty === 'boolean') spec.tty = raw.tty;
   if (raw.shm_size !== undefined) {

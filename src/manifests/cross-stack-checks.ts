@@ -15,6 +15,7 @@ export function checkAcrossStacks(loaded: readonly LoadedStack[], problems: Mani
   const seenStacks = new Set<string>();
   const containers = new Map<string, string>();
   const resources = new Map<string, string>();
+  const fixedNames = new Map<string, string>();
   for (const { stack, source } of loaded) {
     // A duplicate stack name is reported on its own; its services would all "collide" here.
     if (seenStacks.has(stack.name)) continue;
@@ -24,6 +25,10 @@ export function checkAcrossStacks(loaded: readonly LoadedStack[], problems: Mani
       const owner = claim(containers, prefix, `${stack.name}/${service.name}`);
       if (owner) {
         problems.push(source.problem(['services', service.name], `containers of ${stack.name}/${service.name} would be named ${prefix}-<slot>, exactly like those of ${owner}; rename this service or one of the stacks`, 'key'));
+      }
+      if (service.containerName !== undefined) {
+        const holder = claim(fixedNames, service.containerName, `${stack.name}/${service.name}`);
+        if (holder) problems.push(source.problem(['services', service.name, 'container_name'], `container_name ${service.containerName} is already the container_name of ${holder}; Docker allows one container per name on a node, so choose another`));
       }
     }
     const owned = [

@@ -131,7 +131,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const resolveFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
   const files = await readStackFiles(reader, compose, resolveFile);
   const fileSources = { source, files, resolve: resolveFile, vars, digestKey, problems };
-  const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources });
+  const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources, profiles: ref.profiles ?? [] });
   for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   problems.push(...inlineCredentialProblems(source));

@@ -60,6 +60,8 @@ export interface RegistrySpec {
 export interface StackRef {
   name: string;
   compose: string;
+  /** Compose profiles this cluster enables for the stack (`*`: all); absent: none, as in Compose. */
+  profiles?: string[];
 }
 
 /** `hosts`: Flotilla places containers on each node itself; `swarm`: one Swarm service per Compose service. */
@@ -176,6 +178,8 @@ export interface ServiceSpec {
   mounts: MountSpec[];
   /** Stack-level network names this service joins (already resolved to `default` if none). */
   networks: string[];
+  /** `networks.<n>.aliases` / `ipv4_address`, by stack network name; absent when none is written. */
+  networkEndpoints?: Record<string, NetworkEndpoint>;
   networkMode?: string;
   labels: Record<string, string>;
   healthcheck?: HealthcheckSpec;
@@ -196,6 +200,8 @@ export interface ServiceSpec {
   exposed?: string[];
   hostname?: string;
   domainname?: string;
+  /** `container_name`: the one replica's container is named this instead of <stack>-<service>-1. */
+  containerName?: string;
   stdinOpen?: boolean;
   tty?: boolean;
   shmSizeBytes?: number;
@@ -254,6 +260,18 @@ export interface DeliveredEntry {
 /** Config bytes travel as base64 (snapshots keep them); secret bytes never serialize (see secret-bytes.ts). */
 export type FileContent = { base64: string } | SecretBytes;
 
+export interface NetworkEndpoint {
+  /** DNS names besides the service name. */
+  aliases: string[];
+  ipv4Address?: string;
+}
+
+/** Top-level `ipam` of a network, as written (Docker's IPAM section of a network create). */
+export interface IpamSpec {
+  driver?: string;
+  config: Array<{ subnet?: string; gateway?: string; ipRange?: string }>;
+}
+
 export interface NetworkSpec {
   /** Name inside the stack (`default` for the implicit one). */
   name: string;
@@ -263,6 +281,7 @@ export interface NetworkSpec {
   internal: boolean;
   external: boolean;
   labels: Record<string, string>;
+  ipam?: IpamSpec;
 }
 
 export interface VolumeSpec {

@@ -29,7 +29,11 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
     labels: Object.fromEntries(Object.entries(isRecord(n.labels) ? n.labels : {}).map(([k, v]) => [k, String(v)])),
     ...(typeof n.address === 'string' ? { address: n.address } : {}),
   }));
-  const stacks: StackRef[] = (Array.isArray(spec.stacks) ? spec.stacks : []).filter(isRecord).filter((s) => typeof s.name === 'string' && typeof s.compose === 'string').map((s) => ({ name: s.name as string, compose: s.compose as string }));
+  const stacks: StackRef[] = (Array.isArray(spec.stacks) ? spec.stacks : []).filter(isRecord).filter((s) => typeof s.name === 'string' && typeof s.compose === 'string').map((s) => ({
+    name: s.name as string,
+    compose: s.compose as string,
+    ...(Array.isArray(s.profiles) ? { profiles: s.profiles.map(String) } : {}),
+  }));
 
   reportDuplicates(source, problems, spec.nodes, 'node');
   checkEndpoints(source, problems, spec.nodes);

@@ -11,6 +11,7 @@ import { imageReferenceProblem } from './image-ref.js';
 import { applyContainerKeys } from './container-keys.js';
 import { applyHostConfigKeys } from './host-config-keys.js';
 import { applyFlotillaExtension } from './flotilla-extension.js';
+import { serviceEndpoints } from './network-keys.js';
 import type { StackFileContext } from './declared-files.js';
 import { relativeBind } from './repo-binds.js';
 import { serviceFiles, type ServiceFileContext } from './service-files.js';
@@ -35,6 +36,8 @@ export interface ServiceContext {
   warnings?: ManifestProblem[];
   /** Where configs, secrets and relative bind mounts are read from (set by the loader). */
   fileSources?: StackFileContext;
+  /** Compose profiles the cluster enables for this stack (absent: none; `*`: all). */
+  profiles?: readonly string[];
   /** The same with the stack's declared configs and secrets (set by normalizeStack). */
   files?: ServiceFileContext;
 }
@@ -143,6 +146,8 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   applyContainerKeys(spec, raw, at, report);
   applyHostConfigKeys(spec, raw, ctx.policy, at, report);
   applyFlotillaExtension(spec, raw, at, report);
+  const endpoints = networkMode === undefined ? serviceEndpoints(raw.networks) : undefined;
+  if (endpoints) spec.networkEndpoints = endpoints;
   if (raw.build !== undefined) {
     // Without `image` the schema has already refused it (schema-messages.ts says why).
     if (raw.image !== undefined) ctx.warnings?.push(ctx.source.problem(at('build'), `\`build\` is ignored: Flotilla deploys the image ${String(raw.image)} and never builds it, so build and push it in CI first`, 'key'));

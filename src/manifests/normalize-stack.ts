@@ -8,6 +8,8 @@ import { checkReservedLabels, normalizeService, type ServiceContext } from './no
 import { closest } from './suggest.js';
 import { declareFiles } from './declared-files.js';
 import type { JsonPath } from './yaml-source.js';
+import { selectByProfiles } from './profiles.js';
+import { checkAddresses, parseIpam } from './network-keys.js';
 
 type Raw = Record<string, unknown>;
 
@@ -19,14 +21,18 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
     report(['name'], `the Compose name "${String(raw.name)}" differs from the stack name "${ctx.stack}" in cluster.yaml; containers are named after the stack, so remove \`name\` or make the two equal`);
   }
 
-  const networks: NetworkSpec[] = Object.entries((raw.networks as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => ({
-    name,
-    dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
-    ...(def?.driver !== undefined ? { driver: String(def.driver) } : {}),
-    internal: (def?.internal as boolean | undefined) ?? false,
-    external: (def?.external as boolean | undefined) ?? false,
-    labels: strings(listOrMapToRecord(def?.labels)),
-  }));
+  const networks: NetworkSpec[] = Object.entries((raw.networks as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => {
+    const ipam = parseIpam(name, def?.ipam, report);
+    return {
+      name,
+      dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
+      ...(def?.driver !== undefined ? { driver: String(def.driver) } : {}),
+      internal: (def?.internal as boolean | undefined) ?? false,
+      external: (def?.external as boolean | undefined) ?? false,
+      labels: strings(listOrMapToRecord(def?.labels)),
+      ...(ipam ? { ipam } : {}),
+    };
+  });
   const volumes: VolumeSpec[] = Object.entries((raw.volumes as Record<string, Raw | null> | undefined) ?? {}).map(([name, def]) => ({
     name,
     dockerName: def?.name !== undefined ? String(def.name) : `${ctx.stack}_${name}`,
@@ -40,12 +46,22 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
     for (const [name, def] of Object.entries((raw[key] as Record<string, Raw | null> | undefined) ?? {})) checkReservedLabels(def?.labels, [key, name, 'labels'], report);
   }
   const serviceCtx = ctx.fileSources ? { ...ctx, files: { ...ctx.fileSources, declared: declareFiles(raw, ctx.fileSources) } } : ctx;
-  const services = Object.entries(raw.services as Record<string, Raw>).map(([name, def]) => normalizeService(name, def, serviceCtx));
+  const rawServices = raw.services as Record<string, Raw>;
+  const { active, inactive } = selectByProfiles(rawServices, ctx.profiles ?? []);
+  const services = active.map((name) => normalizeService(name, rawServices[name] as Raw, serviceCtx));
+  // `required: false` (Compose 2.20+) makes a dependency optional: one left out by profiles is dropped.
+  for (const service of services) {
+    const deps = rawServices[service.name]?.depends_on;
+    if (deps && !Array.isArray(deps) && typeof deps === 'object') {
+      service.dependsOn = service.dependsOn.filter((dep) => !(inactive.has(dep) && (deps as Record<string, Raw | null>)[dep]?.required === false));
+    }
+  }
   const usesDefault = services.some((s) => s.networks.includes('default'));
   if (usesDefault && !networks.some((n) => n.name === 'default')) {
     networks.push({ name: 'default', dockerName: `${ctx.stack}_default`, internal: false, external: false, labels: {} });
   }
-  checkReferences(services, networks, volumes, raw, report);
+  checkReferences(services, networks, volumes, raw, report, inactive, ctx.stack);
+  checkAddresses(services, networks, report);
   return { name: ctx.stack, file, services, networks, volumes };
 }
 
@@ -55,6 +71,8 @@ function checkReferences(
   volumes: VolumeSpec[],
   raw: Raw,
   report: (path: Array<string | number>, message: string, which?: 'key' | 'value') => void,
+  inactive: ReadonlyMap<string, string[]>,
+  stackName: string,
 ): void {
   const networkNames = new Set(networks.map((n) => n.name));
   const volumeNames = new Set(volumes.map((v) => v.name));
@@ -78,7 +96,10 @@ function checkReferences(
     service.dependsOn.forEach((dep, i) => {
       const path = ['services', service.name, 'depends_on', dependsListed ? i : dep];
       if (dep === service.name) report(path, `service "${service.name}" depends on itself`, dependsListed ? 'value' : 'key');
-      else if (!serviceNames.has(dep)) report(path, `depends_on names "${dep}", which is not a service of this stack${didYouMean(dep, serviceNames)}`, dependsListed ? 'value' : 'key');
+      else if (inactive.has(dep)) {
+        const profiles = (inactive.get(dep) as string[]).join(', ');
+        report(path, `service "${service.name}" depends on "${dep}", which runs only with profile(s) ${profiles}, none of which cluster.yaml enables for stack ${stackName}; add one to spec.stacks[].profiles, or give "${service.name}" the same profiles`, dependsListed ? 'value' : 'key');
+      } else if (!serviceNames.has(dep)) report(path, `depends_on names "${dep}", which is not a service of this stack${didYouMean(dep, serviceNames)}`, dependsListed ? 'value' : 'key');
     });
   }
   const cycle = findCycle(services);

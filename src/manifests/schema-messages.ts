@@ -12,12 +12,10 @@ export const BUILD_REFUSED = 'Flotilla deploys images and never builds them; bui
 
 /** Keys users commonly bring from Compose or Swarm that Flotilla refuses, with the reason. */
 const UNSUPPORTED_COMPOSE_KEYS: Record<string, string> = {
-  container_name: 'Flotilla names containers <stack>-<service>-<slot> itself so it can run replicas',
   links: 'links are obsolete; services on one network reach each other by service name',
   secrets: 'secrets are not supported yet; mount a file from an allowed bind-mount path instead',
   configs: 'configs are not supported yet; mount a file from an allowed bind-mount path instead',
   extends: '`extends` is not supported; share settings with an `x-` anchor and a `<<:` merge key instead',
-  profiles: 'profiles are not supported; every declared service is deployed',
 };
 
 /** Swarm keys people put directly on a service instead of under `deploy:`. */

@@ -6,6 +6,7 @@ import type { YamlSource } from './yaml-source.js';
 const NOT_ON_SWARM: Readonly<Record<string, string>> = {
   privileged: 'Swarm services cannot run privileged containers',
   network_mode: 'Swarm services join networks (overlay, or `host` as an external network), not a network_mode',
+  container_name: 'Swarm names the tasks of a service itself (<stack>_<service>.<slot>.<id>)',
   domainname: 'a Swarm service has no domainname; set hostname instead',
   shm_size: 'a Swarm service has no shm_size; mount a tmpfs at /dev/shm instead',
   restart: 'Swarm restarts tasks by deploy.restart_policy; write that instead of restart',
@@ -24,12 +25,22 @@ const NOT_ON_SWARM: Readonly<Record<string, string>> = {
 };
 
 export function checkSwarmKeys(source: YamlSource, problems: ManifestProblem[]): void {
+  const topNetworks = (source.value as { networks?: Record<string, Record<string, unknown> | null> } | null)?.networks ?? {};
+  for (const [network, def] of Object.entries(topNetworks)) {
+    if (def && 'ipam' in def) problems.push(source.problem(['networks', network, 'ipam'], `\`ipam\` in \`networks.${network}\` is not supported with engine: swarm yet: overlay networks get their subnets from Swarm`, 'key'));
+  }
   const services = (source.value as { services?: Record<string, Record<string, unknown>> } | null)?.services ?? {};
   for (const [name, service] of Object.entries(services)) {
     if (service === null || typeof service !== 'object') continue;
     for (const key of Object.keys(service)) {
       const why = NOT_ON_SWARM[key];
       if (why) problems.push(source.problem(['services', name, key], `\`${key}\` in \`services.${name}\` is not supported with engine: swarm: ${why}`, 'key'));
+    }
+    const networks = service.networks;
+    if (networks && typeof networks === 'object' && !Array.isArray(networks)) {
+      for (const [network, def] of Object.entries(networks as Record<string, unknown>)) {
+        if (def && typeof def === 'object' && 'ipv4_address' in def) problems.push(source.problem(['services', name, 'networks', network, 'ipv4_address'], `\`ipv4_address\` in \`services.${name}.networks.${network}\` is not supported with engine: swarm: Swarm assigns task addresses itself`, 'key'));
+      }
     }
     const ports = Array.isArray(service.ports) ? service.ports : [];
     ports.forEach((p, i) => {

@@ -91,7 +91,7 @@ function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec): SwarmSe
 
   const task: Record<string, unknown> = {
     ContainerSpec: container,
-    Networks: s.networks.map((n) => ({ Target: stack.networks.find((x) => x.name === n)?.dockerName ?? `${stack.name}_${n}`, Aliases: [s.name] })),
+    Networks: s.networks.map((n) => ({ Target: stack.networks.find((x) => x.name === n)?.dockerName ?? `${stack.name}_${n}`, Aliases: [s.name, ...(s.networkEndpoints?.[n]?.aliases.filter((a) => a !== s.name) ?? [])] })),
   };
   if (s.logging) task.LogDriver = { Name: s.logging.driver, Options: s.logging.options };
   const limits = resources(d.limits);

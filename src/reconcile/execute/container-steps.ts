@@ -106,7 +106,10 @@ export class ContainerSteps {
     this.throwIfInterrupted();
     const id = await this.limited(action.node, async () => {
       const id = await node.createContainer(action.container.name, action.container.body);
-      for (const network of action.connect) await node.connectNetwork(id, network, [action.service]);
+      for (const network of action.connect) {
+        const endpoint = action.endpoints?.[network];
+        await node.connectNetwork(id, network, endpoint?.Aliases ?? [action.service], endpoint?.IPAMConfig?.IPv4Address);
+      }
       // Configs and secrets are in place before the process starts, as with Compose.
       if (files) {
         try {

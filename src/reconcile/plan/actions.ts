@@ -1,7 +1,7 @@
 // The vocabulary of a plan: what the executor is asked to do, and what the plan reports.
 // Everything here is plain data (no Map, no class), so a plan serializes to JSON as is and
 // `flotilla plan --format json` and the daemon API can show it unchanged.
-import type { NetworkCreate, ObservedContainer, VolumeCreate } from '../../docker/types.js';
+import type { EndpointSettings, NetworkCreate, ObservedContainer, VolumeCreate } from '../../docker/types.js';
 import type { DriftKind } from '../../metrics.js';
 import type { DesiredContainer } from './container-spec.js';
 import type { NodeAvailability } from './node-availability.js';
@@ -54,6 +54,8 @@ export interface CreateAction extends ActionBase {
   container: DesiredContainer;
   /** Networks to connect before start (besides the one in the create body). */
   connect: string[];
+  /** Aliases and fixed addresses on some of those, by network (absent: the service name only). */
+  endpoints?: Record<string, EndpointSettings>;
 }
 
 export type ReplaceKind = 'spec-changed' | 'image-changed' | 'moved' | 'renamed' | 'stopped' | 'unhealthy';
@@ -65,6 +67,7 @@ export interface ReplaceAction extends ActionBase {
   old: ObservedContainer;
   container: DesiredContainer;
   connect: string[];
+  endpoints?: Record<string, EndpointSettings>;
   /**
    * The new container cannot run beside the old one (same node and a fixed host port the old
    * one holds), so `start-first` must degrade to stop-first for this replica. On the same

@@ -3,9 +3,9 @@
 // constraints allow, in apply order. The scheduler, drift assessment and planner all read
 // this instead of recomputing from the manifests.
 import type { ClusterSpec, DesiredState, NodeSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
-import type { ContainerCreateBody } from '../../docker/types.js';
+import type { ContainerCreateBody, EndpointSettings } from '../../docker/types.js';
 import { nodeMatches } from '../../manifests/constraints.js';
-import { extraNetworks, serviceBody, specHash } from './container-spec.js';
+import { extraEndpoints, extraNetworks, serviceBody, specHash } from './container-spec.js';
 import { fixedHostPorts, type HostPort } from './host-ports.js';
 import { applyOrder } from './service-order.js';
 
@@ -20,6 +20,8 @@ export interface CatalogService {
   hash: string;
   /** Networks connected after create (Docker attaches one network at create). */
   connect: string[];
+  /** Endpoint settings of `connect` networks that have Compose aliases or an address. */
+  endpoints?: Record<string, EndpointSettings>;
   ports: HostPort[];
   nanoCpus: number;
   memoryBytes: number;
@@ -89,6 +91,7 @@ function memoSpecHash(body: ContainerCreateBody, extra: string[]): string {
 function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number): CatalogService {
   const base = serviceBody(cluster.name, stack, spec);
   const connect = extraNetworks(stack, spec);
+  const endpoints = extraEndpoints(stack, spec);
   const eligible = cluster.nodes.filter((n) => nodeMatches(n, spec.deploy.placement.constraints));
   return {
     key: serviceKey(stack.name, spec.name),
@@ -97,8 +100,10 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     order,
     base,
     // The networks joined after create shape the container too, so they are hashed with it.
-    hash: memoSpecHash(base, connect),
+    // Aliases and addresses there too; added only when written, so existing hashes hold.
+    hash: memoSpecHash(base, endpoints ? [...connect, JSON.stringify(endpoints)] : connect),
     connect,
+    ...(endpoints ? { endpoints } : {}),
     ports: fixedHostPorts(spec.ports),
     nanoCpus: spec.deploy.reservations.nanoCpus ?? 0,
     memoryBytes: spec.deploy.reservations.memoryBytes ?? 0,

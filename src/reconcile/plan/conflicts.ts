@@ -33,7 +33,7 @@ function declare(catalog: Catalog): Declared {
   for (const svc of catalog.services) {
     const global = svc.spec.deploy.mode === 'global';
     const slots = global ? svc.eligible.map((n) => n.name) : replicatedSlots(svc.spec.deploy.replicas);
-    for (const slot of slots) names.set(containerName(svc.stack.name, svc.spec.name, slot), { svc, slot });
+    for (const slot of slots) names.set(containerName(svc.stack.name, svc.spec.name, slot, svc.spec.containerName), { svc, slot });
     for (const port of svc.ports) {
       addTo(ports, portKey(port), { svc, port });
     }

@@ -4,7 +4,7 @@
 // about a service does not replace its containers.
 import { createHash } from 'node:crypto';
 import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
-import type { ContainerCreateBody, NetworkCreate, VolumeCreate } from '../../docker/types.js';
+import type { ContainerCreateBody, EndpointSettings, NetworkCreate, VolumeCreate } from '../../docker/types.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import { filesLabel } from './file-changes.js';
 
@@ -104,9 +104,17 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
-    body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };
+    body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: endpointSettings(service, primary.name) } };
   }
   return body;
+}
+
+/** The service name is always an alias; Compose `aliases` and `ipv4_address` only when written, so hashes hold. */
+export function endpointSettings(service: ServiceSpec, network: string): EndpointSettings {
+  const endpoint = service.networkEndpoints?.[network];
+  const settings: EndpointSettings = { Aliases: [service.name, ...(endpoint?.aliases.filter((a) => a !== service.name) ?? [])] };
+  if (endpoint?.ipv4Address !== undefined) settings.IPAMConfig = { IPv4Address: endpoint.ipv4Address };
+  return settings;
 }
 
 function restartPolicy(service: ServiceSpec): { Name: string; MaximumRetryCount?: number } {
@@ -135,6 +143,17 @@ export function extraNetworks(stack: StackSpec, service: ServiceSpec): string[] 
   return service.networks.slice(1).map((n) => networkOf(stack, n).dockerName);
 }
 
+/**
+ * Aliases and addresses on the networks connected after create, by Docker network name;
+ * absent when no extra network has any (Compose `networks.<n>.aliases`/`ipv4_address`).
+ */
+export function extraEndpoints(stack: StackSpec, service: ServiceSpec): Record<string, EndpointSettings> | undefined {
+  if (service.networkMode || !service.networkEndpoints) return undefined;
+  const out: Record<string, EndpointSettings> = {};
+  for (const n of service.networks.slice(1)) if (service.networkEndpoints[n]) out[networkOf(stack, n).dockerName] = endpointSettings(service, n);
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** Canonical JSON: keys sorted at every level, so equal specs hash equal. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -149,12 +168,12 @@ export function specHash(body: ContainerCreateBody, extra: readonly string[] = [
 }
 
 /** A fully labelled create body for one replica; `base` and `hash` come from serviceBody/specHash. */
-export function desiredContainer(base: ContainerCreateBody, hash: string, stack: string, service: string, slot: string, node: string, commit: string): DesiredContainer {
+export function desiredContainer(base: ContainerCreateBody, hash: string, stack: string, service: string, slot: string, node: string, commit: string, fixedName?: string): DesiredContainer {
   const body: ContainerCreateBody = {
     ...base,
     Labels: { ...base.Labels, [LABEL.slot]: slot, [LABEL.specHash]: hash, [LABEL.commit]: commit },
   };
-  return { stack, service, slot, node, name: containerName(stack, service, slot), specHash: hash, body };
+  return { stack, service, slot, node, name: containerName(stack, service, slot, fixedName), specHash: hash, body };
 }
 
 export function networkCreate(cluster: string, stack: string, network: NetworkSpec): NetworkCreate {
@@ -163,6 +182,7 @@ export function networkCreate(cluster: string, stack: string, network: NetworkSp
     ...(network.driver ? { driver: network.driver } : {}),
     internal: network.internal,
     labels: { ...network.labels, [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack },
+    ...(network.ipam ? { ipam: { ...(network.ipam.driver ? { Driver: network.ipam.driver } : {}), Config: network.ipam.config.map((c) => ({ ...(c.subnet ? { Subnet: c.subnet } : {}), ...(c.gateway ? { Gateway: c.gateway } : {}), ...(c.ipRange ? { IPRange: c.ipRange } : {}) })) } } : {}),
   };
 }
 

@@ -56,13 +56,13 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
   const { svc, placement: p, verdict: v } = r;
   if (v.kind === 'in-sync' || v.kind === 'held') return undefined;
   const id = { stack: p.stack, service: p.service, slot: p.slot };
-  const build = () => desiredContainer(svc.base, svc.hash, p.stack, p.service, p.slot, p.node, commit);
+  const build = () => desiredContainer(svc.base, svc.hash, p.stack, p.service, p.slot, p.node, commit, svc.spec.containerName);
   // Copies: the catalog is kept across plans of a revision, actions are the executor's.
-  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: [...svc.connect] });
+  const create = (reason: string, cause: ActionCause): CreateAction => ({ type: 'create', ...id, node: p.node, reason, cause, container: build(), connect: [...svc.connect], ...(svc.endpoints ? { endpoints: svc.endpoints } : {}) });
   const replace = (old: ObservedContainer, kind: ReplaceKind, reason: string): ReplaceAction => {
     const sameNode = old.node === p.node;
     const mustStopFirst = sameNode && heldHostPorts(old.publishedPorts).some((held) => svc.ports.some((port) => hostPortsCollide(held, port)));
-    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: [...svc.connect], mustStopFirst };
+    return { type: 'replace', ...id, node: p.node, reason, cause: 'converge', kind, old, container: build(), connect: [...svc.connect], ...(svc.endpoints ? { endpoints: svc.endpoints } : {}), mustStopFirst };
   };
   switch (v.kind) {
     case 'missing':
@@ -72,7 +72,7 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
     case 'moved':
       return replace(v.container, 'moved', `moved from ${v.container.node} to ${p.node}: ${v.why}`);
     case 'outdated':
-      if (v.change === 'renamed') return replace(v.container, 'renamed', `renamed out of band to ${v.container.name}; recreated as ${containerName(p.stack, p.service, p.slot)}`);
+      if (v.change === 'renamed') return replace(v.container, 'renamed', `renamed out of band to ${v.container.name}; recreated as ${containerName(p.stack, p.service, p.slot, svc.spec.containerName)}`);
       if (v.change === 'image-changed') return replace(v.container, 'image-changed', `image changed: ${v.container.image} → ${svc.base.Image}`);
       return replace(v.container, 'spec-changed', `${fileChanges(v.container, svc.base.Labels)}spec changed (spec-hash ${v.container.labels[LABEL.specHash] ?? 'none'} → ${svc.hash})`);
     case 'stopped':

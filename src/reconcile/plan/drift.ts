@@ -63,7 +63,8 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
 
   for (const { svc, placement: p, observed: all } of schedule.slots) {
     if (!p) continue;
-    const desiredName = containerName(p.stack, p.service, p.slot);
+    // A `container_name` is the desired name too: a container renamed away from it is drift.
+    const desiredName = containerName(p.stack, p.service, p.slot, svc.spec.containerName);
     const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
@@ -188,13 +189,16 @@ function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: 
       entry.containers.push(container);
     } else entries.set(key, { stack, service, node, kind, count: 1, containers: [container] });
   };
-  for (const { placement: p, verdict: v } of replicas) {
-    const name = containerName(p.stack, p.service, p.slot);
+  for (const { svc, placement: p, verdict: v } of replicas) {
+    const name = containerName(p.stack, p.service, p.slot, svc.spec.containerName);
     if (v.kind === 'missing' || v.kind === 'rescheduled') add(p.stack, p.service, p.node, 'missing', name);
     else if (v.kind === 'moved' || v.kind === 'outdated') add(p.stack, p.service, v.container.node, 'outdated', v.container.name);
     else if (v.kind === 'stopped' || v.kind === 'unhealthy') add(p.stack, p.service, v.container.node, v.kind, v.container.name);
   }
-  for (const u of schedule.unplaceable) add(u.stack, u.service, '', 'missing', containerName(u.stack, u.service, u.slot));
+  for (const u of schedule.unplaceable) {
+    const fixedName = catalog.byKey.get(serviceKey(u.stack, u.service))?.spec.containerName;
+    add(u.stack, u.service, '', 'missing', containerName(u.stack, u.service, u.slot, fixedName));
+  }
   for (const s of surplus) add(s.stack, s.service, s.container.node, 'extra', s.container.name);
   const rank = (e: DriftEntry): number => catalog.byKey.get(serviceKey(e.stack, e.service))?.order ?? Number.MAX_SAFE_INTEGER;
   return [...entries.values()].sort(

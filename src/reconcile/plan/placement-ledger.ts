@@ -74,7 +74,7 @@ export class PlacementLedger {
       return { node, kind: 'max-per-node', detail: `already runs ${count} replica(s) of ${serviceLabel(svc)} (max_replicas_per_node ${max})` };
     }
     if (ledger.squatted.size > 0) {
-      const name = containerName(svc.stack.name, svc.spec.name, slot);
+      const name = containerName(svc.stack.name, svc.spec.name, slot, svc.spec.containerName);
       const squatter = ledger.squatted.get(name);
       if (squatter !== undefined) return { node, kind: 'name', detail: `has the name ${name} held by ${squatter}` };
     }

@@ -24,6 +24,8 @@ export interface ServiceOptions {
   memory?: number;
   env?: Record<string, string>;
   dependsOn?: string[];
+  /** `container_name` (one replica only, as loading enforces). */
+  containerName?: string;
 }
 
 export function service(name: string, o: ServiceOptions = {}): ServiceSpec {
@@ -64,6 +66,7 @@ export function service(name: string, o: ServiceOptions = {}): ServiceSpec {
     dependsOn: o.dependsOn ?? [],
     privileged: false,
     deploy,
+    ...(o.containerName !== undefined ? { containerName: o.containerName } : {}),
   };
 }
 
@@ -138,7 +141,7 @@ export function replica(state: DesiredState, stackName: string, serviceName: str
   const running = (o.state ?? 'running') === 'running';
   return {
     id: `c${nextId++}`,
-    name: o.name ?? containerName(stackName, serviceName, slot),
+    name: o.name ?? containerName(stackName, serviceName, slot, svc.spec.containerName),
     node: nodeName,
     image: o.image ?? svc.base.Image,
     labels: { ...svc.base.Labels, [LABEL.slot]: slot, [LABEL.specHash]: o.hash ?? svc.hash, [LABEL.commit]: o.commit ?? 'old-commit' },

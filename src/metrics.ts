@@ -29,6 +29,7 @@ export class FlotillaMetrics {
   readonly gitFetchTotal = new Counter({ name: 'flotilla_git_fetch_total', help: 'Git fetches by result', labelNames: ['result'], registers: [this.registry] });
   readonly gitFetchDuration = new Histogram({ name: 'flotilla_git_fetch_duration_seconds', help: 'Duration of a Git fetch', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly webhookRequests = new Counter({ name: 'flotilla_webhook_requests_total', help: 'Webhook deliveries by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
+  readonly eventsStreamUp = new Gauge({ name: 'flotilla_events_stream_up', help: '1 while the node\'s Docker event stream is open (self-heal within a second), 0 while only the poll sees its changes', labelNames: ['node'], registers: [this.registry] });
   readonly notificationsTotal = new Counter({ name: 'flotilla_notifications_total', help: 'Notifications by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
 
   private knownServices = new Set<string>();
@@ -73,6 +74,15 @@ export class FlotillaMetrics {
     for (const n of nodes) this.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const name of this.knownNodes) if (!nodes2.has(name)) this.nodeUp.remove({ node: name });
     this.knownNodes = nodes2;
+  }
+
+  setEventsStreamUp(node: string, up: boolean): void {
+    this.eventsStreamUp.set({ node }, up ? 1 : 0);
+  }
+
+  /** A node no longer declared: its series goes. */
+  forgetEventsStream(node: string): void {
+    this.eventsStreamUp.remove({ node });
   }
 
   setRevisions(current: string | undefined, lastGood: string | undefined): void {

@@ -28,7 +28,8 @@ export type DockerOperation =
   | 'stop container'
   | 'remove container'
   | 'rename container'
-  | 'inspect container';
+  | 'inspect container'
+  | 'watch events';
 
 export abstract class DockerNodeError extends Error {
   abstract readonly code: DockerErrorCode;

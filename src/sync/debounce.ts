@@ -13,7 +13,9 @@ export class Debouncer {
   private reasons = new Set<string>();
   private firstAt: number | undefined;
   private lastAt = 0;
+  private lastQuietMs = 0;
   private waiting = false;
+  private napping: { until: number; nap: AbortController } | undefined;
   private readonly controller = new AbortController();
 
   constructor(
@@ -22,15 +24,23 @@ export class Debouncer {
     private readonly fire: (reasons: string[]) => void,
   ) {}
 
-  push(reason: string): void {
+  /**
+   * `quietMs` overrides the policy's for this hint: a hint that ends a sequence (the destroy
+   * after a die) can fire sooner than one that may still be followed by others. The latest
+   * hint's quiet period is the one that counts.
+   */
+  push(reason: string, quietMs = this.policy.quietMs): void {
     if (this.controller.signal.aborted) return;
     const now = this.clock.now();
     this.reasons.add(reason);
     this.lastAt = now;
+    this.lastQuietMs = quietMs;
     this.firstAt ??= now;
     if (!this.waiting) {
       this.waiting = true;
       void this.waitAndFire();
+    } else if (this.napping && this.due() < this.napping.until) {
+      this.napping.nap.abort();
     }
   }
 
@@ -42,13 +52,23 @@ export class Debouncer {
   private async waitAndFire(): Promise<void> {
     try {
       for (;;) {
-        const due = Math.min(this.lastAt + this.policy.quietMs, (this.firstAt ?? this.lastAt) + this.policy.maxWaitMs);
+        const due = this.due();
         const left = due - this.clock.now();
         if (left <= 0) break;
-        await this.clock.sleep(left, this.controller.signal);
+        // Its own controller, so a push that brings the due time forward can cut this sleep short.
+        const nap = new AbortController();
+        const onCancel = (): void => nap.abort();
+        this.controller.signal.addEventListener('abort', onCancel, { once: true });
+        this.napping = { until: due, nap };
+        try {
+          await this.clock.sleep(left, nap.signal);
+        } catch {
+          if (this.controller.signal.aborted) return; // cancelled
+        } finally {
+          this.napping = undefined;
+          this.controller.signal.removeEventListener('abort', onCancel);
+        }
       }
-    } catch {
-      return; // cancelled
     } finally {
       this.waiting = false;
     }
@@ -56,5 +76,9 @@ export class Debouncer {
     this.reasons = new Set();
     this.firstAt = undefined;
     this.fire(reasons);
+  }
+
+  private due(): number {
+    return Math.min(this.lastAt + this.lastQuietMs, (this.firstAt ?? this.lastAt) + this.policy.maxWaitMs);
   }
 }

@@ -31,10 +31,16 @@ export const SELF_HEAL_FILTERS: EventFilters = {
 };
 
 /**
- * A `docker rm -f` yields die and destroy within ~100 ms: a quarter second of quiet folds
- * them. A storm fires at most once a second (and the queue folds what comes during a run).
+ * A `docker rm -f` yields die then destroy, a `docker stop` die then stop, 100-250 ms apart
+ * on a busy host: after a die, a quarter second of quiet waits for the rest (looking while
+ * the container is half removed would plan against a container about to vanish), and a
+ * crash's die alone may be followed by Docker's own restart. Destroy and stop end their
+ * sequence, so they fire after a short quiet. A storm fires at most once a second (and the
+ * queue folds what comes during a run).
  */
 export const DEFAULT_DEBOUNCE: DebouncePolicy = { quietMs: 250, maxWaitMs: 1_000 };
+/** Quiet after an event that ends its sequence (destroy, stop). */
+export const FINAL_EVENT_QUIET_MS = 50;
 
 export interface DockerEventTriggerOptions {
   /** Enqueues a reconcile (TriggerQueue.request). */
@@ -63,8 +69,10 @@ export class DockerEventTrigger {
   private readonly watches = new Map<string, Watch>();
   private readonly debouncer: Debouncer;
   private stopped = false;
+  private readonly quietMs: number;
 
   constructor(private readonly options: DockerEventTriggerOptions) {
+    this.quietMs = (options.debounce ?? DEFAULT_DEBOUNCE).quietMs;
     // One request for the whole burst: separate ones would start a run on the first and
     // queue a follow-up for the rest.
     this.debouncer = new Debouncer(options.clock, options.debounce ?? DEFAULT_DEBOUNCE, (reasons) => options.request([...reasons].sort().join(' ')));
@@ -107,7 +115,8 @@ export class DockerEventTrigger {
       onEvent: (event) => {
         if (!callsForReconcile(event)) return;
         log.debug({ action: event.action, container: event.attributes.name }, 'docker event');
-        this.debouncer.push(`docker-event:${node.name}`);
+        const final = event.action === 'destroy' || event.action === 'stop';
+        this.debouncer.push(`docker-event:${node.name}`, final ? Math.min(FINAL_EVENT_QUIET_MS, this.quietMs) : this.quietMs);
       },
       onState: (state) => {
         if (this.watches.get(node.name) !== watch) return; // replaced or removed meanwhile

@@ -53,3 +53,14 @@ test('cancel drops what is pending and ignores later events', async () => {
   assert.deepEqual(fired, []);
   assert.equal(clock.pendingSleepers, 0);
 });
+
+test('a hint that ends its sequence fires after its own shorter quiet period', async () => {
+  const { clock, fired, debouncer } = harness();
+  debouncer.push('docker-event:node-a'); // die: more may follow
+  await clock.advance(100);
+  debouncer.push('docker-event:node-a', 50); // destroy: the sequence is over
+  await clock.advance(49);
+  assert.equal(fired.length, 0);
+  await clock.advance(1);
+  assert.deepEqual(fired, [{ at: 150, reasons: ['docker-event:node-a'] }]);
+});

@@ -56,7 +56,7 @@ test('subscribes with the self-heal filters and reports the stream up; a fresh s
   await trigger.stop();
 });
 
-test('a docker rm -f (die + destroy) enqueues one reconcile after the quiet period', async () => {
+test('a docker rm -f (die + destroy) enqueues one reconcile, soon after the destroy', async () => {
   const { clock, runs, queue, trigger } = harness();
   const node = new StreamingNode('node-a');
   trigger.align([node]);
@@ -64,10 +64,28 @@ test('a docker rm -f (die + destroy) enqueues one reconcile after the quiet peri
   await queue.idle();
   runs.length = 0;
   node.emit('die');
+  await clock.advance(100);
   node.emit('destroy');
   await settle();
   assert.deepEqual(runs, []);
-  await clock.advance(250);
+  await clock.advance(50);
+  await queue.idle();
+  assert.deepEqual(runs, [['docker-event:node-a']]);
+  await trigger.stop();
+});
+
+test('a die alone (a crash Docker may restart) waits the full quiet period', async () => {
+  const { clock, runs, queue, trigger } = harness();
+  const node = new StreamingNode('node-a');
+  trigger.align([node]);
+  await clock.advance(300);
+  await queue.idle();
+  runs.length = 0;
+  node.emit('die');
+  await clock.advance(200);
+  await queue.idle();
+  assert.deepEqual(runs, []);
+  await clock.advance(50);
   await queue.idle();
   assert.deepEqual(runs, [['docker-event:node-a']]);
   await trigger.stop();

@@ -31,6 +31,7 @@ export class FlotillaMetrics {
   readonly webhookRequests = new Counter({ name: 'flotilla_webhook_requests_total', help: 'Webhook deliveries by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
   // registry is the normalized host (docker.io for Docker Hub); result is success or why it failed.
   readonly imagePullTotal = new Counter({ name: 'flotilla_image_pull_total', help: 'Image pulls by registry and result (success, unauthorized, not_found, manifest_unknown, unreachable, timeout, credentials_error, error)', labelNames: ['registry', 'result'], registers: [this.registry] });
+  readonly eventsStreamUp = new Gauge({ name: 'flotilla_events_stream_up', help: '1 while the node\'s Docker event stream is open (self-heal within a second), 0 while only the poll sees its changes', labelNames: ['node'], registers: [this.registry] });
   readonly notificationsTotal = new Counter({ name: 'flotilla_notifications_total', help: 'Notifications by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
 
   private knownServices = new Set<string>();
@@ -75,6 +76,15 @@ export class FlotillaMetrics {
     for (const n of nodes) this.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const name of this.knownNodes) if (!nodes2.has(name)) this.nodeUp.remove({ node: name });
     this.knownNodes = nodes2;
+  }
+
+  setEventsStreamUp(node: string, up: boolean): void {
+    this.eventsStreamUp.set({ node }, up ? 1 : 0);
+  }
+
+  /** A node no longer declared: its series goes. */
+  forgetEventsStream(node: string): void {
+    this.eventsStreamUp.remove({ node });
   }
 
   setRevisions(current: string | undefined, lastGood: string | undefined): void {

@@ -1,5 +1,5 @@
-// `flotilla run`: the daemon. Polls the repo, serves the HTTP API, and runs one reconcile
-// at a time through the trigger queue. SIGTERM/SIGINT let the current reconcile finish
+// `flotilla run`: the daemon. Polls the repo, watches each node's Docker events, serves the
+// HTTP API, and runs one reconcile at a time through the trigger queue. SIGTERM/SIGINT let the current reconcile finish
 // (bounded), then stop serving and flush the logs.
 import { dashboardRoutes } from '../server/dashboard/dashboard-routes.js';
 import { resolve } from 'node:path';
@@ -8,6 +8,8 @@ import { createLogger, SecretRedactor } from '../log.js';
 import { readSecret } from '../secrets.js';
 import { parseCliDuration } from '../duration.js';
 import { TriggerQueue } from '../sync/trigger-queue.js';
+import { DockerEventTrigger } from '../sync/docker-event-trigger.js';
+import { systemClock } from '../clock.js';
 import { createRouter } from '../server/routes.js';
 import { listen } from '../server/http-server.js';
 import { webhookRoutes } from '../server/webhook-routes.js';
@@ -80,8 +82,16 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     supersedeCheckMs: Math.max(1000, Math.min(intervalMs, 10_000)),
     requestFollowUp: (reason) => queue.request(reason),
   });
+  const events = new DockerEventTrigger({ request: (reason) => queue.request(reason), clock: systemClock, metrics: app.metrics, log: log.child({ component: 'events' }) });
   const queue: TriggerQueue = new TriggerQueue(
-    async (run) => void (await app.reconciler.reconcile(run)),
+    async (run) => {
+      try {
+        await app.reconciler.reconcile(run);
+      } finally {
+        // The reconcile has just aligned the node pool with Git; the event streams follow it.
+        events.align(app.pool.nodes());
+      }
+    },
     parseDurationOption('reconcile-timeout', options['reconcile-timeout'] as string),
     (err) => log.error({ err }, 'reconcile crashed'),
   );
@@ -117,6 +127,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
       process.off('SIGINT', onInt);
       log.info({ signal, graceMs: SHUTDOWN_GRACE_MS }, 'shutting down: letting the current reconcile finish, then aborting it');
       clearInterval(timer);
+      const eventsStopped = events.stop();
       // A rollout can take minutes; past the grace its current step is aborted. Aborting is
       // safe at any point (a restart converges, as after a crash), and the total stays under
       // the 15 s a supervisor is told to wait before SIGKILL.
@@ -127,6 +138,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
         await app.notifications?.drain(5_000);
         app.notifications?.close();
         clearTimeout(abortLater);
+        await eventsStopped;
         await server.close();
         log.info('stopped');
         log.flush();

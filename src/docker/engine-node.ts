@@ -4,6 +4,7 @@
 // helpers differ in what they honour: several ignore an abort signal (so a hung daemon hangs
 // the reconcile), and POST helpers also copy the whole body into the query string (container
 // Env, secrets included, would end up in URLs and daemon debug logs).
+import type { Readable } from 'node:stream';
 import type { TlsFiles } from '../manifests/model.js';
 import { newCallCounts, type CallCounts, type DockerNodeMethod } from './calls.js';
 import { parseEndpoint, type EndpointOptions, type NodeConnection } from './endpoint.js';
@@ -17,11 +18,12 @@ import { expectShape, SHAPES } from './answer-shape.js';
 import { parseContainerList, parseInfo, parseInspect, splitImageRef } from './parse.js';
 import { followPull } from './pull-progress.js';
 import type { ContainerCreateBody, ContainerHealthView, DockerNode, NetworkCreate, NodeFacts, ObservedContainer, PullCredentials, VolumeCreate } from './types.js';
+import type { EngineEventSource, EventFilters } from './engine-events.js';
 
 /** Stop waits for the container's grace period; without one given, allow Docker's own up to this. */
 const STOP_GRACE_ALLOWANCE_S = 300;
 
-export class EngineNode implements DockerNode {
+export class EngineNode implements DockerNode, EngineEventSource {
   /** API calls made, per method; each method makes exactly one request. */
   readonly calls: CallCounts = newCallCounts();
   private readonly transport: EngineTransport;
@@ -182,6 +184,28 @@ export class EngineNode implements DockerNode {
 
   async inspectContainer(id: string): Promise<ContainerHealthView> {
     return parseInspect(expectShape(this.name, 'inspect container', await this.call('inspectContainer', 'inspect container', id, { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, ok: [200] }), SHAPES.inspect, id));
+  }
+
+  async openEventStream(filters: EventFilters, signal: AbortSignal): Promise<Readable> {
+    // The answer's headers must come within the usual bound; the stream itself lasts until
+    // `signal` (the caller destroys it then). A controller of its own rather than the
+    // caller's signal plus a timeout, because the ssh modem keeps listening on the signal it
+    // was given for the life of the stream, and a timeout there would cut every stream.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new Error('no answer')), this.connection.timeoutMs);
+    try {
+      return (await this.transport.request({ method: 'GET', path: '/events', query: { filters: JSON.stringify(filters) }, ok: [200] }, controller.signal, true)) as Readable;
+    } catch (err) {
+      if (controller.signal.aborted && !signal.aborted) {
+        throw new NodeUnreachableError(this.name, 'watch events', `the Docker API did not answer within ${seconds(this.connection.timeoutMs)}`, { cause: err, endpoint: this.connection.endpoint });
+      }
+      throw this.classify('watch events', err, undefined);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** One counted, time-bounded request whose failures come back as typed errors. */

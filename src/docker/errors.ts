@@ -31,7 +31,8 @@ export type DockerOperation =
   | 'remove container'
   | 'rename container'
   | 'inspect container'
-  | 'upload files';
+  | 'upload files'
+  | 'watch events';
 
 export abstract class DockerNodeError extends Error {
   abstract readonly code: DockerErrorCode;

@@ -1,7 +1,8 @@
 // Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
 // *when*: services in depends_on order (independent services in parallel), new replicas all
 // at once, replacements in batches of `update_config.parallelism` with each batch gated on
-// health, and a bounded number of Docker calls per node at a time. A failed batch ends the
+// health, removals (scale-down, prune, drain) in parallel batches of the same size, and a
+// bounded number of Docker calls per node at a time. A failed batch ends the
 // service's rollout according to `failure_action`; the caller decides about reverting.
 import { setMaxListeners } from 'node:events';
 import type { DesiredState, ServiceSpec, UpdateConfig } from '../../manifests/model.js';
@@ -138,7 +139,22 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     return outcomes.flatMap((reason, i) => (reason === undefined || reason === INTERRUPTED ? [] : [failureOf(batch[i] as ContainerAction, reason)]));
   };
 
-  for (const a of makeRoom) await steps.run(a, w.spec, false, 0).then((reason) => { executed++; if (typeof reason === 'string') failures.push(failureOf(a, reason)); });
+  // Removals stop in parallel, a batch at a time: each stop can take the whole grace period
+  // (a process that ignores SIGTERM), and one after another that is N grace periods.
+  const removeBatch = removalBatchSize(w.spec === undefined ? undefined : config);
+  const runRemovals = async (list: ContainerAction[]): Promise<void> => {
+    for (let i = 0; i < list.length; i += removeBatch) {
+      options.signal.throwIfAborted();
+      const batch = list.slice(i, i + removeBatch);
+      const reasons = await Promise.all(batch.map((a) => steps.run(a, w.spec, false, 0)));
+      executed += batch.length;
+      reasons.forEach((reason, j) => {
+        if (typeof reason === 'string') failures.push(failureOf(batch[j] as ContainerAction, reason));
+      });
+    }
+  };
+
+  await runRemovals(makeRoom);
   let verdict = judge(await runBatch(fresh));
   const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
   for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
@@ -149,17 +165,24 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     verdict = judge(await runBatch(batch));
   }
   if (verdict === 'go' && !halt.halted) {
-    for (const a of removes) {
-      const reason = await steps.run(a, w.spec, false, 0);
-      executed++;
-      if (typeof reason === 'string') failures.push(failureOf(a, reason));
-    }
+    await runRemovals(removes);
   } else if (verdict === 'pause') {
     options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });
   }
   const hardFailures = config.failureAction === 'continue' ? [] : failures;
   const ok = verdict === 'go' && !interrupted && !(halt.halted && executed < w.actions.length) && (hardFailures.length === 0 || hardFailures.length / Math.max(1, total) <= config.maxFailureRatio);
   return { ok, paused: verdict === 'pause', executed, failures };
+}
+
+/**
+ * How many of a service's removals stop at once: `update_config.parallelism` (0: all), as
+ * for replacements. A service no longer in Git has no update_config left to ask, so its
+ * containers all go at once, as `docker compose down` stops them. Either way the node's
+ * concurrency limit (the per-node semaphore in ContainerSteps) bounds the calls in flight.
+ */
+function removalBatchSize(config: UpdateConfig | undefined): number {
+  if (config === undefined || config.parallelism === 0) return Number.MAX_SAFE_INTEGER;
+  return config.parallelism;
 }
 
 function failureOf(action: ContainerAction, reason: string): ServiceFailure {

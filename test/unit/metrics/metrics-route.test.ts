@@ -16,6 +16,7 @@ const CONTRACT: Array<[name: string, type: string, labels: string[]]> = [
   ['flotilla_revision_info', 'gauge', ['revision', 'state']],
   ['flotilla_reverts_total', 'counter', []],
   ['flotilla_node_up', 'gauge', ['node']],
+  ['flotilla_events_stream_up', 'gauge', ['node']],
   ['flotilla_git_fetch_total', 'counter', ['result']],
   ['flotilla_git_fetch_duration_seconds', 'histogram', []],
   ['flotilla_webhook_requests_total', 'counter', ['provider', 'result']],
@@ -54,6 +55,7 @@ function exercise(metrics: FlotillaMetrics): void {
   metrics.webhookRequests.inc({ provider: 'github', result: 'accepted' });
   metrics.notificationsTotal.inc({ provider: 'slack', result: 'success' });
   metrics.imagePullTotal.inc({ registry: 'ghcr.io', result: 'unauthorized' });
+  metrics.setEventsStreamUp('node-a', true);
 }
 
 test('GET /metrics serves every metric of the contract with exactly its type and labels', async () => {

@@ -5,6 +5,7 @@
 import type { ClusterSpec, DesiredState, NodeSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
 import type { ContainerCreateBody } from '../../docker/types.js';
 import { nodeMatches } from '../../manifests/constraints.js';
+import { containerName } from '../../docker/labels.js';
 import { extraNetworks, serviceBody, specHash } from './container-spec.js';
 import { fixedHostPorts, type HostPort } from './host-ports.js';
 import { applyOrder } from './service-order.js';
@@ -26,6 +27,8 @@ export interface CatalogService {
   /** Declared nodes that satisfy the placement constraints, in cluster order. */
   eligible: NodeSpec[];
   eligibleNames: ReadonlySet<string>;
+  /** Container names by slot, filled on first use (see `replicaName`). */
+  names: Map<string, string>;
 }
 
 export interface Catalog {
@@ -50,7 +53,8 @@ export function compileCatalog(desired: DesiredState): Catalog {
   const cached = catalogs.get(desired);
   if (cached) return cached;
   const cluster = desired.cluster;
-  const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order));
+  const eligibility = new Map<string, Eligibility>();
+  const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order, eligibility));
   const catalog: Catalog = {
     cluster,
     nodes: new Map(cluster.nodes.map((n) => [n.name, n])),
@@ -86,10 +90,15 @@ function memoSpecHash(body: ContainerCreateBody, extra: string[]): string {
   return hash;
 }
 
-function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number): CatalogService {
+interface Eligibility {
+  eligible: NodeSpec[];
+  eligibleNames: ReadonlySet<string>;
+}
+
+function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number, shared: Map<string, Eligibility>): CatalogService {
   const base = serviceBody(cluster.name, stack, spec);
   const connect = extraNetworks(stack, spec);
-  const eligible = cluster.nodes.filter((n) => nodeMatches(n, spec.deploy.placement.constraints));
+  const { eligible, eligibleNames } = eligibilityOf(cluster, spec, shared);
   return {
     key: serviceKey(stack.name, spec.name),
     stack,
@@ -103,13 +112,44 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     nanoCpus: spec.deploy.reservations.nanoCpus ?? 0,
     memoryBytes: spec.deploy.reservations.memoryBytes ?? 0,
     eligible,
-    eligibleNames: new Set(eligible.map((n) => n.name)),
+    eligibleNames,
+    names: new Map(),
   };
+}
+
+/**
+ * The nodes a service may run on. Most services share a handful of constraint sets (most
+ * have none), so services with equal sets share one list and one set: the scheduler asks
+ * it for every replica, and one hot set beats thousands scattered through memory.
+ */
+function eligibilityOf(cluster: ClusterSpec, spec: ServiceSpec, shared: Map<string, Eligibility>): Eligibility {
+  // The parsed constraints, not their text, say which nodes match.
+  const key = JSON.stringify(spec.deploy.placement.constraints);
+  let found = shared.get(key);
+  if (!found) {
+    const eligible = cluster.nodes.filter((n) => nodeMatches(n, spec.deploy.placement.constraints));
+    shared.set(key, (found = { eligible, eligibleNames: new Set(eligible.map((n) => n.name)) }));
+  }
+  return found;
 }
 
 /** "shop/web", for messages. */
 export function serviceLabel(svc: { stack: StackSpec; spec: ServiceSpec }): string {
   return `${svc.stack.name}/${svc.spec.name}`;
+}
+
+/**
+ * `<stack>-<service>-<slot>`, remembered with the service: the scheduler, drift assessment
+ * and conflicts ask for the name of every replica on every plan, and the catalog of a
+ * revision is kept across plans, so steady-state planning builds no name strings.
+ */
+export function replicaName(svc: CatalogService, slot: string): string {
+  let name = svc.names.get(slot);
+  if (name === undefined) {
+    name = containerName(svc.stack.name, svc.spec.name, slot);
+    svc.names.set(slot, name);
+  }
+  return name;
 }
 
 /** The slots a replicated service declares: "1".."N". Global slots are node names. */

@@ -7,9 +7,9 @@ import type { ObservedContainer } from '../../docker/types.js';
 import type { DriftKind } from '../../metrics.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import type { DriftEntry } from './actions.js';
-import { serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
-import { candidateOrder, cmp, identityOf, type ObservedIndex } from './observed-index.js';
-import type { DetailedSchedule, Placement } from './scheduler.js';
+import { replicaName, serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
+import { cmp, compareCandidates, identityOf, type ObservedIndex } from './observed-index.js';
+import { isPlaced, type DetailedSchedule, type Placement } from './scheduler.js';
 
 export type ReplicaVerdict =
   | { kind: 'in-sync'; container: ObservedContainer }
@@ -61,9 +61,10 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     surplus.push({ container: c, ...id, ...(svc ? { svc } : {}), why, detail });
   };
 
-  for (const { svc, placement: p, observed: all } of schedule.slots) {
-    if (!p) continue;
-    const desiredName = containerName(p.stack, p.service, p.slot);
+  for (const p of schedule.slots) {
+    if (!isPlaced(p)) continue;
+    const { svc, observed: all } = p;
+    const desiredName = replicaName(svc, p.slot);
     const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
@@ -138,8 +139,6 @@ interface Picked {
  */
 function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogService, desiredName: string, index: ObservedIndex): Picked {
   const global = svc.spec.deploy.mode === 'global';
-  const order = candidateOrder(svc.hash);
-  const named = (c: ObservedContainer): number => Number(c.name === desiredName);
   let keeper: ObservedContainer | undefined;
   let source: ObservedContainer | undefined;
   let lostOne: ObservedContainer | undefined;
@@ -147,14 +146,20 @@ function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogServi
     if (global && c.node !== p.slot) continue;
     const availability = index.availability.get(c.node);
     if (c.node === p.node && (availability === 'up' || availability === 'held')) {
-      if (!keeper || named(c) - named(keeper) > 0 || (named(c) === named(keeper) && order(c, keeper) < 0)) keeper = c;
+      if (!keeper || betterKeeper(c, keeper, desiredName, svc.hash)) keeper = c;
     }
-    if (availability === 'up' && (!source || order(c, source) < 0)) source = c;
+    if (availability === 'up' && (!source || compareCandidates(c, source, svc.hash) < 0)) source = c;
     if (availability === 'lost') lostOne ??= c;
   }
   if (keeper) return { keeper };
   if (source) return { source };
   return lostOne ? { lostOne } : {};
+}
+
+/** Whether `c` stands for a replica better than `than`: its desired name first, then `candidateOrder`. */
+function betterKeeper(c: ObservedContainer, than: ObservedContainer, desiredName: string, hash: string): boolean {
+  const named = Number(c.name === desiredName) - Number(than.name === desiredName);
+  return named > 0 || (named === 0 && compareCandidates(c, than, hash) < 0);
 }
 
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
@@ -180,23 +185,29 @@ function moveReason(from: string, p: Placement, svc: CatalogService, catalog: Ca
 
 function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: Surplus[], schedule: DetailedSchedule): DriftEntry[] {
   const entries = new Map<string, DriftEntry>();
+  // Apply order of each entry's service, looked up once per entry rather than per comparison.
+  const rankOf = new Map<DriftEntry, number>();
   const add = (stack: string, service: string, node: string, kind: DriftKind, container: string): void => {
     const key = `${stack}\u0000${service}\u0000${node}\u0000${kind}`;
     const entry = entries.get(key);
     if (entry) {
       entry.count++;
       entry.containers.push(container);
-    } else entries.set(key, { stack, service, node, kind, count: 1, containers: [container] });
+      return;
+    }
+    const created: DriftEntry = { stack, service, node, kind, count: 1, containers: [container] };
+    entries.set(key, created);
+    rankOf.set(created, catalog.byKey.get(serviceKey(stack, service))?.order ?? Number.MAX_SAFE_INTEGER);
   };
-  for (const { placement: p, verdict: v } of replicas) {
-    const name = containerName(p.stack, p.service, p.slot);
-    if (v.kind === 'missing' || v.kind === 'rescheduled') add(p.stack, p.service, p.node, 'missing', name);
+  for (const { svc, placement: p, verdict: v } of replicas) {
+    if (v.kind === 'in-sync' || v.kind === 'held') continue;
+    if (v.kind === 'missing' || v.kind === 'rescheduled') add(p.stack, p.service, p.node, 'missing', replicaName(svc, p.slot));
     else if (v.kind === 'moved' || v.kind === 'outdated') add(p.stack, p.service, v.container.node, 'outdated', v.container.name);
     else if (v.kind === 'stopped' || v.kind === 'unhealthy') add(p.stack, p.service, v.container.node, v.kind, v.container.name);
   }
   for (const u of schedule.unplaceable) add(u.stack, u.service, '', 'missing', containerName(u.stack, u.service, u.slot));
   for (const s of surplus) add(s.stack, s.service, s.container.node, 'extra', s.container.name);
-  const rank = (e: DriftEntry): number => catalog.byKey.get(serviceKey(e.stack, e.service))?.order ?? Number.MAX_SAFE_INTEGER;
+  const rank = (e: DriftEntry): number => rankOf.get(e) as number;
   return [...entries.values()].sort(
     (a, b) => rank(a) - rank(b) || cmp(a.stack, b.stack) || cmp(a.service, b.service) || cmp(a.node, b.node) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind],
   );

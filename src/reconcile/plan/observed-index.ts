@@ -92,7 +92,12 @@ export function isRunning(c: ObservedContainer): boolean {
  * was away is newer than the one left behind), then by node for determinism.
  */
 export function candidateOrder(hash: string): (a: ObservedContainer, b: ObservedContainer) => number {
-  return (a, b) => candidateRank(a, hash) - candidateRank(b, hash) || b.createdAt - a.createdAt || cmp(a.node, b.node) || cmp(a.name, b.name);
+  return (a, b) => compareCandidates(a, b, hash);
+}
+
+/** `candidateOrder(hash)(a, b)`, without building a comparator per replica. */
+export function compareCandidates(a: ObservedContainer, b: ObservedContainer, hash: string): number {
+  return candidateRank(a, hash) - candidateRank(b, hash) || b.createdAt - a.createdAt || cmp(a.node, b.node) || cmp(a.name, b.name);
 }
 
 /** 0: current, running, not unhealthy; 1: current; 2: running; 3: anything else. */

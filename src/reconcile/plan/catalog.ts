@@ -29,6 +29,8 @@ export interface CatalogService {
   eligibleNames: ReadonlySet<string>;
   /** Container names by slot, filled on first use (see `replicaName`). */
   names: Map<string, string>;
+  /** Replicated services: where slot "1" sits in a plan's flat list of replicated slots (observed-index.ts); -1 for global ones. */
+  slotBase: number;
 }
 
 export interface Catalog {
@@ -37,6 +39,10 @@ export interface Catalog {
   /** In apply order (stacks as listed, depends_on inside a stack). */
   services: CatalogService[];
   byKey: ReadonlyMap<string, CatalogService>;
+  /** By stack name, then service name: found from a container's labels without building a key. */
+  byStack: ReadonlyMap<string, ReadonlyMap<string, CatalogService>>;
+  /** How many slots the replicated services declare in all (see `slotBase`). */
+  replicatedSlotCount: number;
 }
 
 export function serviceKey(stack: string, service: string): string {
@@ -55,11 +61,24 @@ export function compileCatalog(desired: DesiredState): Catalog {
   const cluster = desired.cluster;
   const eligibility = new Map<string, Eligibility>();
   const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order, eligibility));
+  const byStack = new Map<string, Map<string, CatalogService>>();
+  let replicatedSlotCount = 0;
+  for (const svc of services) {
+    let inStack = byStack.get(svc.stack.name);
+    if (!inStack) byStack.set(svc.stack.name, (inStack = new Map()));
+    inStack.set(svc.spec.name, svc);
+    if (svc.spec.deploy.mode !== 'global') {
+      svc.slotBase = replicatedSlotCount;
+      replicatedSlotCount += Math.max(0, svc.spec.deploy.replicas);
+    }
+  }
   const catalog: Catalog = {
     cluster,
     nodes: new Map(cluster.nodes.map((n) => [n.name, n])),
     services,
     byKey: new Map(services.map((s) => [s.key, s])),
+    byStack,
+    replicatedSlotCount,
   };
   catalogs.set(desired, catalog);
   return catalog;
@@ -114,6 +133,7 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     eligible,
     eligibleNames,
     names: new Map(),
+    slotBase: -1,
   };
 }
 
@@ -156,6 +176,14 @@ export function replicaName(svc: CatalogService, slot: string): string {
 export function replicatedSlots(replicas: number): string[] {
   while (SLOT_NAMES.length < replicas) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
   return SLOT_NAMES.slice(0, Math.max(0, replicas));
+}
+
+/** Whether `slot` is one of the slots "1".."replicas" of a replicated service. */
+export function isReplicatedSlot(slot: string, replicas: number): boolean {
+  const n = Number(slot);
+  if (!Number.isInteger(n) || n < 1 || n > replicas) return false;
+  while (SLOT_NAMES.length < n) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
+  return SLOT_NAMES[n - 1] === slot;
 }
 
 /** "1", "2", …: shared, so that planning 10,000 replicas does not build 10,000 strings. */

@@ -51,35 +51,39 @@ export interface Assessment {
 const KIND_ORDER: Record<DriftKind, number> = { missing: 0, outdated: 1, stopped: 2, unhealthy: 3, extra: 4 };
 
 export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: DetailedSchedule): Assessment {
-  const claimed = new Set<string>();
   const replicas: ReplicaAssessment[] = [];
   const surplus: Surplus[] = [];
+  // Managed containers on reachable nodes that no slot of the schedule stands for; judged last.
+  // Found by structure instead of a set of every claimed container: the containers of a
+  // slot belong to no other slot, so each slot accounts for its own.
+  const unclaimed: ObservedContainer[] = [];
+  const globalSlots = new Map<string, Set<string>>();
   const avail = (node: string) => index.availability.get(node);
   const extra = (c: ObservedContainer, svc: CatalogService | undefined, why: SurplusWhy, detail: string): void => {
-    claimed.add(c.id);
     const id = identityOf(c);
     surplus.push({ container: c, ...id, ...(svc ? { svc } : {}), why, detail });
   };
 
   for (const p of schedule.slots) {
+    const global = p.svc.spec.deploy.mode === 'global';
+    if (global) addToSet(globalSlots, p.svc.key, p.slot);
     if (!isPlaced(p)) continue;
     const { svc, observed: all } = p;
     const desiredName = replicaName(svc, p.slot);
     const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
-      claimed.add(keeper.id);
       verdict = avail(keeper.node) === 'held' ? { kind: 'held', container: keeper } : judge(keeper, svc, desiredName);
     } else if (source) {
-      claimed.add(source.id);
       verdict = { kind: 'moved', container: source, why: moveReason(source.node, p, svc, catalog) };
     } else verdict = lostOne ? { kind: 'rescheduled', from: lostOne.node } : { kind: 'missing' };
     replicas.push({ svc, placement: p, verdict });
-    if (all.length === 1) continue;
     const keptOn = keeper?.node ?? p.node;
     for (const c of all) {
-      if (claimed.has(c.id) || avail(c.node) !== 'up' || (svc.spec.deploy.mode === 'global' && c.node !== p.slot)) continue;
-      if (!svc.eligibleNames.has(c.node)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
+      if (c === keeper || c === source || avail(c.node) !== 'up') continue;
+      // A global replica's container on another node is not this slot's: judged with the unclaimed.
+      if (global && c.node !== p.slot) unclaimed.push(c);
+      else if (!svc.eligibleNames.has(c.node)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
       else if (c.node === keptOn) extra(c, svc, 'duplicate', `duplicate of replica ${p.slot} on ${c.node}`);
       else extra(c, svc, 'stale', `stale copy of replica ${p.slot}, which runs on ${keptOn} (left behind while ${c.node} was unreachable, or placed twice)`);
     }
@@ -90,7 +94,6 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     // With nowhere to go, the container the scheduler chose keeps running as it is.
     const live = observed.filter((c) => avail(c.node) === 'up');
     const kept = u.kept ? live.find((c) => c.node === u.kept?.node && c.name === u.kept.container) : undefined;
-    if (kept) claimed.add(kept.id);
     for (const c of live) {
       if (c === kept) continue;
       if (!svc.eligibleNames.has(c.node) || (svc.spec.deploy.mode === 'global' && c.node !== u.slot)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
@@ -99,8 +102,17 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     }
   }
 
+  // Containers labelled with a slot the schedule does not have (service gone, scaled down, bad slot).
+  // (Containers of declared replicated slots are all in `replicatedSlots`, and so were seen above.)
+  for (const [key, slots] of index.otherSlots) {
+    const svc = catalog.byKey.get(key);
+    for (const [slot, list] of slots) {
+      if (svc && svc.spec.deploy.mode === 'global' && globalSlots.get(key)?.has(slot) === true) continue;
+      for (const c of list) if (avail(c.node) === 'up') unclaimed.push(c);
+    }
+  }
   // Docker lists containers in no particular order: sort the few unclaimed ones, not all.
-  const unclaimed = index.managed.filter((c) => !claimed.has(c.id) && avail(c.node) === 'up').sort(byNodeAndName);
+  unclaimed.sort(byNodeAndName);
   for (const c of unclaimed) {
     const id = identityOf(c);
     const svc = catalog.byKey.get(serviceKey(id.stack, id.service));
@@ -117,6 +129,12 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
   }
 
   return { replicas, surplus, drift: driftEntries(catalog, replicas, surplus, schedule) };
+}
+
+function addToSet(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
 
 function byNodeAndName(a: ObservedContainer, b: ObservedContainer): number {

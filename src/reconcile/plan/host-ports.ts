@@ -41,11 +41,13 @@ export function heldHostPorts(ports: readonly PublishedPort[]): readonly HostPor
 }
 
 function dedupe(ports: HostPort[]): HostPort[] {
-  const seen = new Set<string>();
-  return ports.filter((p) => {
-    const key = `${p.hostIp}|${p.port}/${p.protocol}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+  // A container publishes a handful of ports: comparing pairs costs less than keys and a set.
+  if (ports.length < 2) return ports;
+  return ports.filter((p, i) => {
+    for (let j = 0; j < i; j++) {
+      const q = ports[j] as HostPort;
+      if (q.port === p.port && q.protocol === p.protocol && q.hostIp === p.hostIp) return false;
+    }
     return true;
   });
 }

@@ -91,7 +91,8 @@ interface SlotState extends ScheduledSlot {
 
 export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
   const lost = new Set(options.lostNodes ?? []);
-  const { slots, unplaceable } = scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+  const catalog = compileCatalog(desired);
+  const { slots, unplaceable } = scheduleCatalog(catalog, indexObserved(catalog, observed, lost), options);
   const placements: Placement[] = [];
   for (const st of slots) {
     if (!isPlaced(st)) continue;
@@ -159,7 +160,7 @@ function addSlotStates(out: SlotState[], svc: CatalogService, index: ObservedInd
 }
 
 function slotState(svc: CatalogService, slot: string, index: ObservedIndex): SlotState {
-  const observed = containersOfSlot(index, svc.key, slot);
+  const observed = containersOfSlot(index, svc, slot);
   // Every property set here, so that all slot states share one shape.
   return {
     svc,

@@ -90,7 +90,13 @@ async function applyOnce(repo: string, stateDir: string, engines: FakeEngine[]):
   const started = Date.now();
   const child = spawn(process.execPath, [BIN, 'apply', '--repo', repo, '--path', 'clusters/sim', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'warn' } });
   let tail = '';
-  const keep = (chunk: Buffer): void => void (tail = (tail + chunk.toString('utf8')).slice(-4000));
+  // The first lines that say why, when a cycle does not converge (the tail is mostly per-service status).
+  const why: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-2000);
+    for (const line of text.split('\n')) if (why.length < 15 && /fail|error|timed? ?out|unhealthy|refused|revert/i.test(line)) why.push(line.slice(0, 300));
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let peakKb = 0;
@@ -106,7 +112,7 @@ async function applyOnce(repo: string, stateDir: string, engines: FakeEngine[]):
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   clearInterval(sampler);
   const ms = Date.now() - started;
-  if (exitCode !== 0) console.log(`  flotilla apply exited ${exitCode}:\n${tail}`);
+  if (exitCode !== 0) console.log(`  flotilla apply exited ${exitCode}; first lines that say why:\n${why.join('\n')}\n  last output:\n${tail.split('\n').slice(-5).join('\n')}`);
   const after = totalRequests(engines);
   const byRoute = new Map<string, number>();
   for (const [route, n] of after) if (n - (before.get(route) ?? 0) > 0) byRoute.set(route, n - (before.get(route) ?? 0));

@@ -149,6 +149,10 @@ export async function startFakeEngine(name: string, dir?: string): Promise<FakeE
       }
     });
   });
+  // dockerd never closes an idle keep-alive connection; Node's server does after 5 s, and a
+  // client that reuses the socket at that moment gets EPIPE. With 100 fake nodes mostly idle
+  // between calls that happened every cycle, so the fake keeps idle connections as Docker does.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => resolve());

@@ -93,8 +93,9 @@ function nodePorts(node: string, index: ObservedIndex, cache: Map<string, Map<st
   let table = cache.get(node);
   if (!table) {
     table = new Map();
-    // Sorted, so that which blocker is freed first never depends on Docker's list order.
-    const containers = [...(index.nodes.get(node)?.containers ?? [])].sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
+    // Only the few containers that publish ports, sorted, so that which blocker is freed
+    // first never depends on Docker's list order.
+    const containers = (index.nodes.get(node)?.containers ?? []).filter((c) => c.publishedPorts.length > 0).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
     for (const container of containers) {
       for (const port of heldHostPorts(container.publishedPorts)) {
         addTo(table, portKey(port), { port, container });

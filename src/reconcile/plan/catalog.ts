@@ -5,6 +5,7 @@
 import type { ClusterSpec, DesiredState, NodeSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
 import type { ContainerCreateBody, EndpointSettings } from '../../docker/types.js';
 import { nodeMatches } from '../../manifests/constraints.js';
+import { containerName } from '../../docker/labels.js';
 import { extraEndpoints, extraNetworks, serviceBody, specHash } from './container-spec.js';
 import { fixedHostPorts, type HostPort } from './host-ports.js';
 import { applyOrder } from './service-order.js';
@@ -28,6 +29,10 @@ export interface CatalogService {
   /** Declared nodes that satisfy the placement constraints, in cluster order. */
   eligible: NodeSpec[];
   eligibleNames: ReadonlySet<string>;
+  /** Container names by slot, filled on first use (see `replicaName`). */
+  names: Map<string, string>;
+  /** Replicated services: where slot "1" sits in a plan's flat list of replicated slots (observed-index.ts); -1 for global ones. */
+  slotBase: number;
 }
 
 export interface Catalog {
@@ -36,6 +41,10 @@ export interface Catalog {
   /** In apply order (stacks as listed, depends_on inside a stack). */
   services: CatalogService[];
   byKey: ReadonlyMap<string, CatalogService>;
+  /** By stack name, then service name: found from a container's labels without building a key. */
+  byStack: ReadonlyMap<string, ReadonlyMap<string, CatalogService>>;
+  /** How many slots the replicated services declare in all (see `slotBase`). */
+  replicatedSlotCount: number;
 }
 
 export function serviceKey(stack: string, service: string): string {
@@ -52,12 +61,26 @@ export function compileCatalog(desired: DesiredState): Catalog {
   const cached = catalogs.get(desired);
   if (cached) return cached;
   const cluster = desired.cluster;
-  const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order));
+  const eligibility = new Map<string, Eligibility>();
+  const services = applyOrder(desired.stacks).map(({ stack, service }, order) => compileService(cluster, stack, service, order, eligibility));
+  const byStack = new Map<string, Map<string, CatalogService>>();
+  let replicatedSlotCount = 0;
+  for (const svc of services) {
+    let inStack = byStack.get(svc.stack.name);
+    if (!inStack) byStack.set(svc.stack.name, (inStack = new Map()));
+    inStack.set(svc.spec.name, svc);
+    if (svc.spec.deploy.mode !== 'global') {
+      svc.slotBase = replicatedSlotCount;
+      replicatedSlotCount += Math.max(0, svc.spec.deploy.replicas);
+    }
+  }
   const catalog: Catalog = {
     cluster,
     nodes: new Map(cluster.nodes.map((n) => [n.name, n])),
     services,
     byKey: new Map(services.map((s) => [s.key, s])),
+    byStack,
+    replicatedSlotCount,
   };
   catalogs.set(desired, catalog);
   return catalog;
@@ -88,11 +111,16 @@ function memoSpecHash(body: ContainerCreateBody, extra: string[]): string {
   return hash;
 }
 
-function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number): CatalogService {
+interface Eligibility {
+  eligible: NodeSpec[];
+  eligibleNames: ReadonlySet<string>;
+}
+
+function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpec, order: number, shared: Map<string, Eligibility>): CatalogService {
   const base = serviceBody(cluster.name, stack, spec);
   const connect = extraNetworks(stack, spec);
   const endpoints = extraEndpoints(stack, spec);
-  const eligible = cluster.nodes.filter((n) => nodeMatches(n, spec.deploy.placement.constraints));
+  const { eligible, eligibleNames } = eligibilityOf(cluster, spec, shared);
   return {
     key: serviceKey(stack.name, spec.name),
     stack,
@@ -108,8 +136,26 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     nanoCpus: spec.deploy.reservations.nanoCpus ?? 0,
     memoryBytes: spec.deploy.reservations.memoryBytes ?? 0,
     eligible,
-    eligibleNames: new Set(eligible.map((n) => n.name)),
+    eligibleNames,
+    names: new Map(),
+    slotBase: -1,
   };
+}
+
+/**
+ * The nodes a service may run on. Most services share a handful of constraint sets (most
+ * have none), so services with equal sets share one list and one set: the scheduler asks
+ * it for every replica, and one hot set beats thousands scattered through memory.
+ */
+function eligibilityOf(cluster: ClusterSpec, spec: ServiceSpec, shared: Map<string, Eligibility>): Eligibility {
+  // The parsed constraints, not their text, say which nodes match.
+  const key = JSON.stringify(spec.deploy.placement.constraints);
+  let found = shared.get(key);
+  if (!found) {
+    const eligible = cluster.nodes.filter((n) => nodeMatches(n, spec.deploy.placement.constraints));
+    shared.set(key, (found = { eligible, eligibleNames: new Set(eligible.map((n) => n.name)) }));
+  }
+  return found;
 }
 
 /** "shop/web", for messages. */
@@ -117,10 +163,32 @@ export function serviceLabel(svc: { stack: StackSpec; spec: ServiceSpec }): stri
   return `${svc.stack.name}/${svc.spec.name}`;
 }
 
+/**
+ * `<stack>-<service>-<slot>`, remembered with the service: the scheduler, drift assessment
+ * and conflicts ask for the name of every replica on every plan, and the catalog of a
+ * revision is kept across plans, so steady-state planning builds no name strings.
+ */
+export function replicaName(svc: CatalogService, slot: string): string {
+  let name = svc.names.get(slot);
+  if (name === undefined) {
+    name = containerName(svc.stack.name, svc.spec.name, slot, svc.spec.containerName);
+    svc.names.set(slot, name);
+  }
+  return name;
+}
+
 /** The slots a replicated service declares: "1".."N". Global slots are node names. */
 export function replicatedSlots(replicas: number): string[] {
   while (SLOT_NAMES.length < replicas) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
   return SLOT_NAMES.slice(0, Math.max(0, replicas));
+}
+
+/** Whether `slot` is one of the slots "1".."replicas" of a replicated service. */
+export function isReplicatedSlot(slot: string, replicas: number): boolean {
+  const n = Number(slot);
+  if (!Number.isInteger(n) || n < 1 || n > replicas) return false;
+  while (SLOT_NAMES.length < n) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
+  return SLOT_NAMES[n - 1] === slot;
 }
 
 /** "1", "2", …: shared, so that planning 10,000 replicas does not build 10,000 strings. */

@@ -23,8 +23,12 @@ const REMOVE_KIND: Record<SurplusWhy, RemoveKind> = {
 };
 
 export function draftActions(catalog: Catalog, assessment: Assessment, commit: string): ContainerAction[] {
-  const replicasOf = new Map<string, ReplicaAssessment[]>();
-  for (const r of assessment.replicas) addTo(replicasOf, r.svc.key, r);
+  // Most replicas need nothing: group only the actions there are, not every replica.
+  const actionsOf = new Map<string, ContainerAction[]>();
+  for (const r of assessment.replicas) {
+    const action = replicaAction(r, commit);
+    if (action) addTo(actionsOf, r.svc.key, action);
+  }
   const surplusOf = new Map<string, Surplus[]>();
   const undeclared: Surplus[] = [];
   for (const s of assessment.surplus) {
@@ -34,23 +38,18 @@ export function draftActions(catalog: Catalog, assessment: Assessment, commit: s
 
   const out: ContainerAction[] = [];
   for (const svc of catalog.services) {
-    const creates: ContainerAction[] = [];
-    const starts: ContainerAction[] = [];
-    const replaces: ContainerAction[] = [];
-    for (const r of replicasOf.get(svc.key) ?? []) {
-      const action = replicaAction(r, commit);
-      if (!action) continue;
-      if (action.type === 'create') creates.push(action);
-      else if (action.type === 'start') starts.push(action);
-      else replaces.push(action);
-    }
-    const removes = (surplusOf.get(svc.key) ?? []).map(removeAction);
-    out.push(...creates, ...starts, ...replaces, ...removes);
+    const actions = actionsOf.get(svc.key);
+    if (actions) for (const type of REPLICA_ACTION_ORDER) for (const a of actions) if (a.type === type) out.push(a);
+    const surplus = surplusOf.get(svc.key);
+    if (surplus) for (const s of surplus) out.push(removeAction(s));
   }
   undeclared.sort((a, b) => cmp(a.stack, b.stack) || cmp(a.service, b.service) || cmp(a.container.node, b.container.node) || cmp(a.container.name, b.container.name));
   out.push(...undeclared.map(removeAction));
   return out;
 }
+
+/** Inside a service: creates of new replicas, then starts, then replaces (each in slot order). */
+const REPLICA_ACTION_ORDER = ['create', 'start', 'replace'] as const;
 
 function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | undefined {
   const { svc, placement: p, verdict: v } = r;

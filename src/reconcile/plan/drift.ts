@@ -7,9 +7,9 @@ import type { ObservedContainer } from '../../docker/types.js';
 import type { DriftKind } from '../../metrics.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import type { DriftEntry } from './actions.js';
-import { serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
-import { candidateOrder, cmp, identityOf, type ObservedIndex } from './observed-index.js';
-import type { DetailedSchedule, Placement } from './scheduler.js';
+import { replicaName, serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
+import { cmp, compareCandidates, identityOf, type ObservedIndex } from './observed-index.js';
+import { isPlaced, type DetailedSchedule, type Placement } from './scheduler.js';
 
 export type ReplicaVerdict =
   | { kind: 'in-sync'; container: ObservedContainer }
@@ -51,35 +51,39 @@ export interface Assessment {
 const KIND_ORDER: Record<DriftKind, number> = { missing: 0, outdated: 1, stopped: 2, unhealthy: 3, extra: 4 };
 
 export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: DetailedSchedule): Assessment {
-  const claimed = new Set<string>();
   const replicas: ReplicaAssessment[] = [];
   const surplus: Surplus[] = [];
+  // Managed containers on reachable nodes that no slot of the schedule stands for; judged last.
+  // Found by structure instead of a set of every claimed container: the containers of a
+  // slot belong to no other slot, so each slot accounts for its own.
+  const unclaimed: ObservedContainer[] = [];
+  const globalSlots = new Map<string, Set<string>>();
   const avail = (node: string) => index.availability.get(node);
   const extra = (c: ObservedContainer, svc: CatalogService | undefined, why: SurplusWhy, detail: string): void => {
-    claimed.add(c.id);
     const id = identityOf(c);
     surplus.push({ container: c, ...id, ...(svc ? { svc } : {}), why, detail });
   };
 
-  for (const { svc, placement: p, observed: all } of schedule.slots) {
-    if (!p) continue;
-    // A `container_name` is the desired name too: a container renamed away from it is drift.
-    const desiredName = containerName(p.stack, p.service, p.slot, svc.spec.containerName);
+  for (const p of schedule.slots) {
+    const global = p.svc.spec.deploy.mode === 'global';
+    if (global) addToSet(globalSlots, p.svc.key, p.slot);
+    if (!isPlaced(p)) continue;
+    const { svc, observed: all } = p;
+    const desiredName = replicaName(svc, p.slot);
     const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
     if (keeper) {
-      claimed.add(keeper.id);
       verdict = avail(keeper.node) === 'held' ? { kind: 'held', container: keeper } : judge(keeper, svc, desiredName);
     } else if (source) {
-      claimed.add(source.id);
       verdict = { kind: 'moved', container: source, why: moveReason(source.node, p, svc, catalog) };
     } else verdict = lostOne ? { kind: 'rescheduled', from: lostOne.node } : { kind: 'missing' };
     replicas.push({ svc, placement: p, verdict });
-    if (all.length === 1) continue;
     const keptOn = keeper?.node ?? p.node;
     for (const c of all) {
-      if (claimed.has(c.id) || avail(c.node) !== 'up' || (svc.spec.deploy.mode === 'global' && c.node !== p.slot)) continue;
-      if (!svc.eligibleNames.has(c.node)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
+      if (c === keeper || c === source || avail(c.node) !== 'up') continue;
+      // A global replica's container on another node is not this slot's: judged with the unclaimed.
+      if (global && c.node !== p.slot) unclaimed.push(c);
+      else if (!svc.eligibleNames.has(c.node)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
       else if (c.node === keptOn) extra(c, svc, 'duplicate', `duplicate of replica ${p.slot} on ${c.node}`);
       else extra(c, svc, 'stale', `stale copy of replica ${p.slot}, which runs on ${keptOn} (left behind while ${c.node} was unreachable, or placed twice)`);
     }
@@ -90,7 +94,6 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     // With nowhere to go, the container the scheduler chose keeps running as it is.
     const live = observed.filter((c) => avail(c.node) === 'up');
     const kept = u.kept ? live.find((c) => c.node === u.kept?.node && c.name === u.kept.container) : undefined;
-    if (kept) claimed.add(kept.id);
     for (const c of live) {
       if (c === kept) continue;
       if (!svc.eligibleNames.has(c.node) || (svc.spec.deploy.mode === 'global' && c.node !== u.slot)) extra(c, svc, 'node-ineligible', ineligible(c.node, svc, catalog));
@@ -99,8 +102,17 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     }
   }
 
+  // Containers labelled with a slot the schedule does not have (service gone, scaled down, bad slot).
+  // (Containers of declared replicated slots are all in `replicatedSlots`, and so were seen above.)
+  for (const [key, slots] of index.otherSlots) {
+    const svc = catalog.byKey.get(key);
+    for (const [slot, list] of slots) {
+      if (svc && svc.spec.deploy.mode === 'global' && globalSlots.get(key)?.has(slot) === true) continue;
+      for (const c of list) if (avail(c.node) === 'up') unclaimed.push(c);
+    }
+  }
   // Docker lists containers in no particular order: sort the few unclaimed ones, not all.
-  const unclaimed = index.managed.filter((c) => !claimed.has(c.id) && avail(c.node) === 'up').sort(byNodeAndName);
+  unclaimed.sort(byNodeAndName);
   for (const c of unclaimed) {
     const id = identityOf(c);
     const svc = catalog.byKey.get(serviceKey(id.stack, id.service));
@@ -117,6 +129,12 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
   }
 
   return { replicas, surplus, drift: driftEntries(catalog, replicas, surplus, schedule) };
+}
+
+function addToSet(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
 
 function byNodeAndName(a: ObservedContainer, b: ObservedContainer): number {
@@ -139,8 +157,6 @@ interface Picked {
  */
 function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogService, desiredName: string, index: ObservedIndex): Picked {
   const global = svc.spec.deploy.mode === 'global';
-  const order = candidateOrder(svc.hash);
-  const named = (c: ObservedContainer): number => Number(c.name === desiredName);
   let keeper: ObservedContainer | undefined;
   let source: ObservedContainer | undefined;
   let lostOne: ObservedContainer | undefined;
@@ -148,14 +164,20 @@ function pick(all: readonly ObservedContainer[], p: Placement, svc: CatalogServi
     if (global && c.node !== p.slot) continue;
     const availability = index.availability.get(c.node);
     if (c.node === p.node && (availability === 'up' || availability === 'held')) {
-      if (!keeper || named(c) - named(keeper) > 0 || (named(c) === named(keeper) && order(c, keeper) < 0)) keeper = c;
+      if (!keeper || betterKeeper(c, keeper, desiredName, svc.hash)) keeper = c;
     }
-    if (availability === 'up' && (!source || order(c, source) < 0)) source = c;
+    if (availability === 'up' && (!source || compareCandidates(c, source, svc.hash) < 0)) source = c;
     if (availability === 'lost') lostOne ??= c;
   }
   if (keeper) return { keeper };
   if (source) return { source };
   return lostOne ? { lostOne } : {};
+}
+
+/** Whether `c` stands for a replica better than `than`: its desired name first, then `candidateOrder`. */
+function betterKeeper(c: ObservedContainer, than: ObservedContainer, desiredName: string, hash: string): boolean {
+  const named = Number(c.name === desiredName) - Number(than.name === desiredName);
+  return named > 0 || (named === 0 && compareCandidates(c, than, hash) < 0);
 }
 
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
@@ -181,17 +203,23 @@ function moveReason(from: string, p: Placement, svc: CatalogService, catalog: Ca
 
 function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: Surplus[], schedule: DetailedSchedule): DriftEntry[] {
   const entries = new Map<string, DriftEntry>();
+  // Apply order of each entry's service, looked up once per entry rather than per comparison.
+  const rankOf = new Map<DriftEntry, number>();
   const add = (stack: string, service: string, node: string, kind: DriftKind, container: string): void => {
     const key = `${stack}\u0000${service}\u0000${node}\u0000${kind}`;
     const entry = entries.get(key);
     if (entry) {
       entry.count++;
       entry.containers.push(container);
-    } else entries.set(key, { stack, service, node, kind, count: 1, containers: [container] });
+      return;
+    }
+    const created: DriftEntry = { stack, service, node, kind, count: 1, containers: [container] };
+    entries.set(key, created);
+    rankOf.set(created, catalog.byKey.get(serviceKey(stack, service))?.order ?? Number.MAX_SAFE_INTEGER);
   };
   for (const { svc, placement: p, verdict: v } of replicas) {
-    const name = containerName(p.stack, p.service, p.slot, svc.spec.containerName);
-    if (v.kind === 'missing' || v.kind === 'rescheduled') add(p.stack, p.service, p.node, 'missing', name);
+    if (v.kind === 'in-sync' || v.kind === 'held') continue;
+    if (v.kind === 'missing' || v.kind === 'rescheduled') add(p.stack, p.service, p.node, 'missing', replicaName(svc, p.slot));
     else if (v.kind === 'moved' || v.kind === 'outdated') add(p.stack, p.service, v.container.node, 'outdated', v.container.name);
     else if (v.kind === 'stopped' || v.kind === 'unhealthy') add(p.stack, p.service, v.container.node, v.kind, v.container.name);
   }
@@ -200,7 +228,7 @@ function driftEntries(catalog: Catalog, replicas: ReplicaAssessment[], surplus: 
     add(u.stack, u.service, '', 'missing', containerName(u.stack, u.service, u.slot, fixedName));
   }
   for (const s of surplus) add(s.stack, s.service, s.container.node, 'extra', s.container.name);
-  const rank = (e: DriftEntry): number => catalog.byKey.get(serviceKey(e.stack, e.service))?.order ?? Number.MAX_SAFE_INTEGER;
+  const rank = (e: DriftEntry): number => rankOf.get(e) as number;
   return [...entries.values()].sort(
     (a, b) => rank(a) - rank(b) || cmp(a.stack, b.stack) || cmp(a.service, b.service) || cmp(a.node, b.node) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind],
   );

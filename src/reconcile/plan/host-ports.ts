@@ -18,6 +18,8 @@ export function portKey(p: { port: number; protocol: string }): string {
   return `${p.port}/${p.protocol}`;
 }
 
+const NO_PORTS: readonly HostPort[] = [];
+
 const WILDCARDS = new Set(['', '0.0.0.0', '::']);
 
 function normalizeIp(ip: string | undefined): string {
@@ -32,16 +34,20 @@ export function fixedHostPorts(ports: readonly PortSpec[]): HostPort[] {
 }
 
 /** The host ports an observed container holds (Docker lists IPv4 and IPv6 bindings separately). */
-export function heldHostPorts(ports: readonly PublishedPort[]): HostPort[] {
+export function heldHostPorts(ports: readonly PublishedPort[]): readonly HostPort[] {
+  // Most containers publish nothing: no arrays or sets to build for them.
+  if (ports.length === 0) return NO_PORTS;
   return dedupe(ports.map((p) => ({ port: p.hostPort, protocol: p.protocol, hostIp: normalizeIp(p.hostIp) })));
 }
 
 function dedupe(ports: HostPort[]): HostPort[] {
-  const seen = new Set<string>();
-  return ports.filter((p) => {
-    const key = `${p.hostIp}|${p.port}/${p.protocol}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+  // A container publishes a handful of ports: comparing pairs costs less than keys and a set.
+  if (ports.length < 2) return ports;
+  return ports.filter((p, i) => {
+    for (let j = 0; j < i; j++) {
+      const q = ports[j] as HostPort;
+      if (q.port === p.port && q.protocol === p.protocol && q.hostIp === p.hostIp) return false;
+    }
     return true;
   });
 }

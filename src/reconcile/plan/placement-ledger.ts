@@ -3,9 +3,9 @@
 // CPU and memory against the node's capacity. `admit` says whether one more replica fits,
 // and if not, why, in words a person can act on.
 import type { ObservedContainer } from '../../docker/types.js';
-import { containerName, LABEL } from '../../docker/labels.js';
+import { LABEL } from '../../docker/labels.js';
 import type { Catalog, CatalogService } from './catalog.js';
-import { serviceKey, serviceLabel } from './catalog.js';
+import { replicaName, serviceKey, serviceLabel } from './catalog.js';
 import { formatHostPort, heldHostPorts, PortTable } from './host-ports.js';
 import { cmp, type ObservedIndex } from './observed-index.js';
 
@@ -27,21 +27,19 @@ interface NodeLedger {
   cpuCapacity?: number;
   memoryCapacity?: number;
   load: number;
-}
-
-interface ServiceLedger {
-  perNode: Map<string, number>;
-  /** Replicas per spread group, keyed by level and the label values down to that level. */
-  groups: Map<string, number>;
+  /** Replicas placed here, per service by its `order` in the catalog: one array per node
+   *  instead of a map per service, since every replica of every plan is counted here. */
+  perService: Uint32Array;
 }
 
 export class PlacementLedger {
   private readonly nodes = new Map<string, NodeLedger>();
-  private readonly services = new Map<string, ServiceLedger>();
+  /** Replicas per spread group (keyed by level and the label values down to that level), per service key; only for services with spread preferences. */
+  private readonly groups = new Map<string, Map<string, number>>();
 
   constructor(private readonly catalog: Catalog, index: ObservedIndex, undeclaredStay: boolean) {
     for (const [name, observed] of index.nodes) {
-      const ledger: NodeLedger = { ports: new PortTable(), squatted: new Map(), nanoCpus: 0, memoryBytes: 0, load: 0 };
+      const ledger = this.emptyLedger();
       if (observed.facts) {
         ledger.cpuCapacity = observed.facts.cpus * 1e9;
         ledger.memoryCapacity = observed.facts.memoryBytes;
@@ -74,7 +72,7 @@ export class PlacementLedger {
       return { node, kind: 'max-per-node', detail: `already runs ${count} replica(s) of ${serviceLabel(svc)} (max_replicas_per_node ${max})` };
     }
     if (ledger.squatted.size > 0) {
-      const name = containerName(svc.stack.name, svc.spec.name, slot, svc.spec.containerName);
+      const name = replicaName(svc, slot);
       const squatter = ledger.squatted.get(name);
       if (squatter !== undefined) return { node, kind: 'name', detail: `has the name ${name} held by ${squatter}` };
     }
@@ -100,14 +98,15 @@ export class PlacementLedger {
     ledger.nanoCpus += svc.nanoCpus;
     ledger.memoryBytes += svc.memoryBytes;
     ledger.load += 1;
-    const s = this.serviceLedger(svc);
-    s.perNode.set(node, (s.perNode.get(node) ?? 0) + 1);
+    (ledger.perService[svc.order] as number)++;
     const spread = svc.spec.deploy.placement.spreadLabels;
     if (spread.length > 0) {
+      let groups = this.groups.get(svc.key);
+      if (!groups) this.groups.set(svc.key, (groups = new Map()));
       const labels = this.catalog.nodes.get(node)?.labels ?? {};
       for (let level = 0; level < spread.length; level++) {
         const key = groupKey(spread, labels, level);
-        s.groups.set(key, (s.groups.get(key) ?? 0) + 1);
+        groups.set(key, (groups.get(key) ?? 0) + 1);
       }
     }
   }
@@ -119,11 +118,11 @@ export class PlacementLedger {
   }
 
   serviceCount(svc: CatalogService, node: string): number {
-    return this.services.get(svc.key)?.perNode.get(node) ?? 0;
+    return this.nodes.get(node)?.perService[svc.order] ?? 0;
   }
 
   groupCount(svc: CatalogService, key: string): number {
-    return this.services.get(svc.key)?.groups.get(key) ?? 0;
+    return this.groups.get(svc.key)?.get(key) ?? 0;
   }
 
   load(node: string): number {
@@ -134,19 +133,14 @@ export class PlacementLedger {
     let ledger = this.nodes.get(node);
     if (!ledger) {
       // A declared node never observed (held) has no facts: no capacity is assumed known.
-      ledger = { ports: new PortTable(), squatted: new Map(), nanoCpus: 0, memoryBytes: 0, load: 0 };
+      ledger = this.emptyLedger();
       this.nodes.set(node, ledger);
     }
     return ledger;
   }
 
-  private serviceLedger(svc: CatalogService): ServiceLedger {
-    let s = this.services.get(svc.key);
-    if (!s) {
-      s = { perNode: new Map(), groups: new Map() };
-      this.services.set(svc.key, s);
-    }
-    return s;
+  private emptyLedger(): NodeLedger {
+    return { ports: new PortTable(), squatted: new Map(), nanoCpus: 0, memoryBytes: 0, load: 0, perService: new Uint32Array(this.catalog.services.length) };
   }
 }
 

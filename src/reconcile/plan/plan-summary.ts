@@ -5,7 +5,6 @@ import { emptyCounts, isContainerAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
 import { LABEL } from '../../docker/labels.js';
 import type { Assessment } from './drift.js';
-import { addTo } from './multimap.js';
 import { cmp } from './observed-index.js';
 import type { Unplaceable } from './scheduler.js';
 
@@ -27,25 +26,38 @@ export function summarizeServices(catalog: Catalog, assessment: Assessment, sche
   for (const d of drift) of(d.stack, d.service).drift++;
 
   const out: ServiceSummary[] = [];
-  const replicasOf = new Map<string, Assessment['replicas']>();
-  for (const r of assessment.replicas) addTo(replicasOf, r.svc.key, r);
+  // Per declared service, by its `order` in the catalog: counters in arrays, not a list of
+  // replicas per service, since every replica of every plan passes through here.
+  const n = catalog.services.length;
+  const placed = new Uint32Array(n);
+  const inSyncReplicas = new Uint32Array(n);
+  const heldNames: string[][] = [];
+  const heldCurrent = new Uint32Array(n);
+  for (const r of assessment.replicas) {
+    const order = r.svc.order;
+    (placed[order] as number)++;
+    if (r.verdict.kind === 'in-sync') (inSyncReplicas[order] as number)++;
+    else if (r.verdict.kind === 'held') {
+      (heldNames[order] ??= []).push(r.verdict.container.name);
+      if (r.verdict.container.labels[LABEL.specHash] === r.svc.hash) (heldCurrent[order] as number)++;
+    }
+  }
   for (const svc of catalog.services) {
-    const t = of(svc.stack.name, svc.spec.name);
-    const replicas = replicasOf.get(svc.key) ?? [];
-    const held = replicas.filter((r) => r.verdict.kind === 'held');
-    const heldCurrent = held.filter((r) => r.verdict.kind === 'held' && r.verdict.container.labels[LABEL.specHash] === svc.hash);
-    const current = replicas.filter((r) => r.verdict.kind === 'in-sync').length + heldCurrent.length;
+    // Only services with something to report have a tally; the others get fresh zeros.
+    const t = tally.get(svc.key) ?? { changes: emptyCounts(), withheld: 0, unplaceable: 0, drift: 0 };
+    const order = svc.order;
+    const held = heldNames[order] ?? [];
     const pending = t.changes.create + t.changes.replace + t.changes.remove + t.changes.start;
     out.push({
       stack: svc.stack.name,
       service: svc.spec.name,
       declared: true,
       mode: svc.spec.deploy.mode,
-      desired: replicas.length + (unplacedSlots.get(svc.key) ?? 0),
-      placed: replicas.length,
-      current,
-      held: held.map((r) => (r.verdict.kind === 'held' ? r.verdict.container.name : '')),
-      inSync: t.drift === 0 && t.unplaceable === 0 && pending === 0 && t.withheld === 0 && heldCurrent.length === held.length,
+      desired: (placed[order] as number) + (unplacedSlots.get(svc.key) ?? 0),
+      placed: placed[order] as number,
+      current: (inSyncReplicas[order] as number) + (heldCurrent[order] as number),
+      held,
+      inSync: t.drift === 0 && t.unplaceable === 0 && pending === 0 && t.withheld === 0 && heldCurrent[order] === held.length,
       changes: t.changes,
       withheld: t.withheld,
       unplaceable: t.unplaceable,

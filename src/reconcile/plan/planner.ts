@@ -54,7 +54,7 @@ export function plan(desired: DesiredState, observed: ObservedState, options: Pl
   const mode = options.mode ?? 'sync';
   const lost = new Set(options.lostNodes ?? []);
   const catalog = compileCatalog(desired);
-  const index = indexObserved(desired.cluster, observed, lost);
+  const index = indexObserved(catalog, observed, lost);
   const heals = mode === 'sync' || (mode === 'resync' && options.selfHeal);
   const schedule = scheduleCatalog(catalog, index, { lostNodes: lost, undeclaredStay: !(options.prune && heals) });
   const assessment = assessDrift(catalog, index, schedule);

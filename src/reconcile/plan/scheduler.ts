@@ -57,73 +57,82 @@ export interface Schedule {
   unplaceable: Unplaceable[];
 }
 
-/** One declared replica as scheduled, with what drift assessment needs without lookups. */
-export interface ScheduledSlot {
+/**
+ * One declared replica as scheduled, with what drift assessment needs without lookups.
+ * A placed slot is its own Placement (`node` set; see `isPlaced`): planning 12,000 replicas
+ * builds one object per replica, not two.
+ */
+export interface ScheduledSlot extends Omit<Placement, 'node'> {
   svc: CatalogService;
-  slot: string;
   /** Every container of this cluster labelled with this slot, on any node. */
   observed: readonly ObservedContainer[];
-  placement?: Placement;
+  node?: string;
   unplaceable?: Unplaceable;
 }
 
-/** The schedule plus, in the same order, every slot with its service and containers. */
-export interface DetailedSchedule extends Schedule {
+export function isPlaced(st: ScheduledSlot): st is ScheduledSlot & Placement {
+  return st.node !== undefined;
+}
+
+/** Every slot in catalog order (a service's slots together, in slot order) and the unplaceable ones. */
+export interface DetailedSchedule {
   slots: ScheduledSlot[];
+  unplaceable: Unplaceable[];
 }
 
 /** A slot while it is being scheduled; it becomes the ScheduledSlot of the result. */
 interface SlotState extends ScheduledSlot {
   candidates: readonly ObservedContainer[];
-  node?: string;
-  sticky: boolean;
-  displaced?: Map<string, string>;
+  /** Nodes where a container of this slot is but could not stay, with why. */
+  displacedBy?: Map<string, string>;
   why?: string;
   kept?: ObservedContainer;
 }
 
 export function schedule(desired: DesiredState, observed: ObservedState, options: ScheduleOptions = {}): Schedule {
   const lost = new Set(options.lostNodes ?? []);
-  const { placements, unplaceable } = scheduleCatalog(compileCatalog(desired), indexObserved(desired.cluster, observed, lost), options);
+  const catalog = compileCatalog(desired);
+  const { slots, unplaceable } = scheduleCatalog(catalog, indexObserved(catalog, observed, lost), options);
+  const placements: Placement[] = [];
+  for (const st of slots) {
+    if (!isPlaced(st)) continue;
+    const { stack, service, slot, node, sticky, displaced } = st;
+    placements.push({ stack, service, slot, node, sticky, ...(displaced ? { displaced } : {}) });
+  }
   return { placements, unplaceable };
 }
 
 /** The same as `schedule`, over a catalog and index the planner has already built. */
 export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options: ScheduleOptions = {}): DetailedSchedule {
   const ledger = new PlacementLedger(catalog, index, options.undeclaredStay ?? false);
-  const perService = catalog.services.map((svc) => slotStates(svc, index));
+  // Every slot of every service, in catalog order (one flat list: a plan of 4,000 services
+  // must not build a list per service only to flatten it again).
+  const states: SlotState[] = [];
+  for (const svc of catalog.services) addSlotStates(states, svc, index);
 
   // Pass k keeps only candidates of rank <= k (see candidateRank): healthy, current, any.
   for (const pass of [0, 1, 3]) {
-    for (const states of perService) for (const st of states) if (st.node === undefined) keepInPlace(st, pass, index, ledger);
+    for (const st of states) if (st.node === undefined && st.candidates.length > 0) keepInPlace(st, pass, index, ledger);
   }
-  const pending = perService.flat().filter((st) => st.node === undefined);
+  const pending: SlotState[] = [];
+  for (const st of states) if (st.node === undefined) pending.push(st);
   // Array.prototype.sort is stable, so apply order and slot order hold inside each rank.
-  pending.sort((a, b) => rank(a, index) - rank(b, index));
+  if (pending.length > 1) pending.sort((a, b) => rank(a, index) - rank(b, index));
   for (const st of pending) placeNew(st, catalog, index, ledger);
 
-  const placements: Placement[] = [];
   const unplaceable: Unplaceable[] = [];
-  const slots: ScheduledSlot[] = [];
-  for (const states of perService) {
-    for (const st of states) {
-      const stack = st.svc.stack.name;
-      const service = st.svc.spec.name;
-      if (st.node !== undefined) {
-        const placement: Placement = { stack, service, slot: st.slot, node: st.node, sticky: st.sticky };
-        if (st.displaced) placement.displaced = [...st.displaced].map(([node, reason]) => ({ node, reason }));
-        placements.push(placement);
-        st.placement = placement;
-      } else {
-        const u: Unplaceable = { stack, service, slot: st.slot, reason: st.why ?? `${stack}/${service} replica ${st.slot} cannot be placed.` };
-        if (st.kept) u.kept = { node: st.kept.node, container: st.kept.name };
-        unplaceable.push(u);
-        st.unplaceable = u;
-      }
-      slots.push(st);
+  for (const st of states) {
+    if (st.node !== undefined) {
+      if (st.displacedBy) st.displaced = [...st.displacedBy].map(([node, reason]) => ({ node, reason }));
+    } else {
+      const { stack, service } = st;
+      const u: Unplaceable = { stack, service, slot: st.slot, reason: st.why ?? `${stack}/${service} replica ${st.slot} cannot be placed.` };
+      if (st.kept) u.kept = { node: st.kept.node, container: st.kept.name };
+      unplaceable.push(u);
+      st.unplaceable = u;
     }
   }
-  return { placements, unplaceable, slots };
+  return { slots: states, unplaceable };
 }
 
 function rank(st: SlotState, index: ObservedIndex): number {
@@ -133,45 +142,65 @@ function rank(st: SlotState, index: ObservedIndex): number {
 
 const NO_CANDIDATES: readonly ObservedContainer[] = [];
 
-function slotStates(svc: CatalogService, index: ObservedIndex): SlotState[] {
-  const global = svc.spec.deploy.mode === 'global';
+/** Appends the slots of `svc` with their containers and the candidates that may keep their place. */
+function addSlotStates(out: SlotState[], svc: CatalogService, index: ObservedIndex): void {
+  if (svc.spec.deploy.mode !== 'global') {
+    for (const slot of replicatedSlots(svc.spec.deploy.replicas)) out.push(slotState(svc, slot, index));
+    return;
+  }
+  for (const n of svc.eligible) {
+    const availability = index.availability.get(n.name);
+    // A held node keeps its global replica only if one was seen there; no new one can be created on it.
+    if (availability === 'up') out.push(slotState(svc, n.name, index));
+    else if (availability === 'held') {
+      const st = slotState(svc, n.name, index);
+      if (st.candidates.length > 0) out.push(st);
+    }
+  }
+}
+
+function slotState(svc: CatalogService, slot: string, index: ObservedIndex): SlotState {
+  const observed = containersOfSlot(index, svc, slot);
+  // Every property set here, so that all slot states share one shape.
+  return {
+    svc,
+    stack: svc.stack.name,
+    service: svc.spec.name,
+    slot,
+    observed,
+    candidates: candidatesOf(observed, svc, slot, index),
+    node: undefined,
+    sticky: false,
+    displaced: undefined,
+    displacedBy: undefined,
+    unplaceable: undefined,
+    why: undefined,
+    kept: undefined,
+  };
+}
+
+function candidatesOf(all: readonly ObservedContainer[], svc: CatalogService, slot: string, index: ObservedIndex): readonly ObservedContainer[] {
+  // Most slots have exactly one container: no filtering or sorting to do.
+  if (all.length <= 1) return all.length === 1 && usable(all[0] as ObservedContainer, svc, slot, index) ? all : NO_CANDIDATES;
   const byPreference = candidateOrder(svc.hash);
   // A replica on a reachable node is preferred to one on a node within its grace period.
-  const order = (a: ObservedContainer, b: ObservedContainer): number =>
-    Number(index.availability.get(a.node) === 'held') - Number(index.availability.get(b.node) === 'held') || byPreference(a, b);
-  const usable = (c: ObservedContainer, slot: string): boolean => {
-    const availability = index.availability.get(c.node);
-    return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (!global || c.node === slot);
-  };
-  const containersOf = (slot: string): readonly ObservedContainer[] => containersOfSlot(index, svc.key, slot);
-  const candidatesOf = (all: readonly ObservedContainer[], slot: string): readonly ObservedContainer[] => {
-    // Most slots have exactly one container: no filtering or sorting to do.
-    if (all.length <= 1) return all.length === 1 && usable(all[0] as ObservedContainer, slot) ? all : NO_CANDIDATES;
-    return all.filter((c) => usable(c, slot)).sort(order);
-  };
-  const slots = global
-    ? svc.eligible
-        .filter((n) => {
-          const availability = index.availability.get(n.name);
-          // A held node keeps its global replica only if one was seen there; no new one can be created on it.
-          return availability === 'up' || (availability === 'held' && candidatesOf(containersOf(n.name), n.name).length > 0);
-        })
-        .map((n) => n.name)
-    : replicatedSlots(svc.spec.deploy.replicas);
-  return slots.map((slot) => {
-    const observed = containersOf(slot);
-    return { svc, slot, observed, candidates: candidatesOf(observed, slot), sticky: false };
-  });
+  const held = (c: ObservedContainer): number => Number(index.availability.get(c.node) === 'held');
+  return all.filter((c) => usable(c, svc, slot, index)).sort((a, b) => held(a) - held(b) || byPreference(a, b));
+}
+
+function usable(c: ObservedContainer, svc: CatalogService, slot: string, index: ObservedIndex): boolean {
+  const availability = index.availability.get(c.node);
+  return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (svc.spec.deploy.mode !== 'global' || c.node === slot);
 }
 
 function keepInPlace(st: SlotState, maxRank: number, index: ObservedIndex, ledger: PlacementLedger): void {
   for (const c of st.candidates) {
     if (candidateRank(c, st.svc.hash) > maxRank) continue;
-    if (st.displaced?.has(c.node)) continue;
+    if (st.displacedBy?.has(c.node)) continue;
     // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
     const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
     if (rejection) {
-      (st.displaced ??= new Map()).set(c.node, rejection.detail);
+      (st.displacedBy ??= new Map()).set(c.node, rejection.detail);
       continue;
     }
     ledger.record(c.node, st.svc, st.slot);

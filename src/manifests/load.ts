@@ -19,10 +19,17 @@ import { checkSwarmKeys } from './swarm-keys.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 import { readStackFiles } from './stack-files.js';
 import { fallbackDigestKey } from './file-digest.js';
+import type { AgeKeyring } from './secrets/age-identities.js';
+import { LOCKED_VALUE_PLACEHOLDER, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
+import { addSecretValues, envFromStructured, sealedEnvironment } from './secrets/sealed-env.js';
 
 export interface LoadOptions {
   /** The cluster's key for secret digests (the daemon's state dir); without it a public fallback (file-digest.ts). */
   digestKey?: Buffer;
+  /** The controller's age identities, for files committed encrypted (SOPS or age). */
+  ageKeys?: AgeKeyring;
+  /** Set where the values will be deployed (run, apply): an encrypted file that cannot be opened is then an error, not a warning. */
+  requireAgeKeys?: boolean;
 }
 
 export interface LoadResult {
@@ -64,7 +71,8 @@ async function loadRevision(reader: RepoReader, clusterPath: string | undefined,
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
-      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name));
+      const encrypted: EncryptedFileContext = { ...(options.ageKeys ? { keyring: options.ageKeys } : {}), requireKeys: options.requireAgeKeys === true, problems, warnings };
+      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name), encrypted);
       if (stack) loaded[index] = stack;
     }),
   );
@@ -102,7 +110,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
   return parseYamlSource(file, content, problems);
 }
 
-async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], digestKey: Buffer): Promise<LoadedStack | undefined> {
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], digestKey: Buffer, encrypted: EncryptedFileContext): Promise<LoadedStack | undefined> {
   const file = repoPath(ref.compose);
   if (file === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
@@ -115,7 +123,9 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose file ${file} does not exist at this revision (paths are relative to the repo root)`));
     return undefined;
   }
-  const vars = envContent ? readDotenv(envPath, envContent, problems) : new Map<string, string>();
+  // Values of encrypted files: they may go into containers, never into anything else.
+  const secretValues = new Set<string>();
+  const vars = envContent ? await readEnvFile(envPath, envContent, encrypted, secretValues) : new Map<string, string>();
   const before = problems.length;
   // Interpolation edits the AST before the plain value is built, so that happens once.
   const source = parseYamlSource(file, content, problems, (parsed) => interpolateDocument(parsed, vars, problems));
@@ -125,14 +135,18 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
 
   // An env_file outside the repository resolves to undefined and is reported as such.
   const resolveEnvFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
-  const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
+  const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, encrypted, secretValues);
   const compose = source.value as Record<string, unknown>;
   // Configs, secrets and relative bind mounts: relative to the compose file, inside the repo.
   const resolveFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
-  const files = await readStackFiles(reader, compose, resolveFile);
+  const files = await readStackFiles(reader, compose, resolveFile, encrypted);
   const fileSources = { source, files, resolve: resolveFile, vars, digestKey, problems };
   const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources });
-  for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
+  for (const service of stack.services) {
+    checkPlacement(service, cluster.nodes, source, problems);
+    const sealed = sealedEnvironment(service.environment, secretValues, digestKey);
+    if (sealed) service.sealedEnv = sealed;
+  }
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   problems.push(...inlineCredentialProblems(source));
   return { stack, source };
@@ -164,7 +178,20 @@ function readDotenv(path: string, content: Buffer, problems: ManifestProblem[]):
   return text === undefined ? new Map() : parseDotenv(path, text, problems);
 }
 
-async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {
+/** A dotenv file, or an encrypted one (SOPS dotenv/YAML/JSON, age) opened first; its values then count as secret. */
+async function readEnvFile(path: string, content: Buffer, encrypted: EncryptedFileContext, secretValues: Set<string>): Promise<Map<string, string>> {
+  const problems = encrypted.problems;
+  const opened = await openRepoFile(encrypted, path, content);
+  if (opened === undefined) return new Map();
+  // Without keys, validation still sees which names the file sets (SOPS keeps them in clear).
+  if (opened.state === 'locked') return new Map(opened.keys.map((k) => [k, LOCKED_VALUE_PLACEHOLDER]));
+  if (opened.state === 'clear') return readDotenv(path, content, problems);
+  const vars = opened.format === 'yaml' || opened.format === 'json' ? envFromStructured(path, opened.bytes.toString('utf8'), problems) : readDotenv(path, opened.bytes, problems);
+  addSecretValues(secretValues, vars.values());
+  return vars;
+}
+
+async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, encrypted: EncryptedFileContext, secretValues: Set<string>): Promise<Map<string, Map<string, string> | undefined>> {
   const paths = new Set<string>();
   for (const service of Object.values(compose.services as Record<string, { env_file?: unknown }>)) {
     const entries = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
@@ -177,7 +204,7 @@ async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>
   await Promise.all(
     [...paths].map(async (path) => {
       const content = await reader.readFile(path);
-      out.set(path, content === undefined ? undefined : readDotenv(path, content, problems));
+      out.set(path, content === undefined ? undefined : await readEnvFile(path, content, encrypted, secretValues));
     }),
   );
   return out;

@@ -14,7 +14,8 @@ export type EncryptedFormat = 'age' | SopsFormat;
 export type DecryptOutcome =
   | { state: 'clear'; bytes: Buffer }
   | { state: 'decrypted'; format: EncryptedFormat; bytes: Buffer }
-  | { state: 'locked'; format: EncryptedFormat };
+  /** `keys`: the top-level names a SOPS file shows in clear (its values stay unknown). */
+  | { state: 'locked'; format: EncryptedFormat; keys: string[] };
 
 /** A file that is encrypted but malformed, not for our keys, or altered: names the file, never a value. */
 export class DecryptError extends Error {
@@ -26,7 +27,7 @@ export class DecryptError extends Error {
 
 export async function decryptRepoFile(file: string, bytes: Buffer, keyring: AgeKeyring | undefined): Promise<DecryptOutcome> {
   if (looksLikeAge(bytes)) {
-    if (!keyring || keyring.size === 0) return { state: 'locked', format: 'age' };
+    if (!keyring || keyring.size === 0) return { state: 'locked', format: 'age', keys: [] };
     try {
       return { state: 'decrypted', format: 'age', bytes: await openAge(bytes, keyring) };
     } catch (err) {
@@ -41,7 +42,7 @@ export async function decryptRepoFile(file: string, bytes: Buffer, keyring: AgeK
     const doc = parseSopsDocument(text, format);
     if (!keyring || keyring.size === 0) {
       checkSopsStructure(doc);
-      return { state: 'locked', format };
+      return { state: 'locked', format, keys: [...doc.tree.keys()] };
     }
     return { state: 'decrypted', format, bytes: Buffer.from(render(await openSops(doc, keyring), format), 'utf8') };
   } catch (err) {

@@ -5,7 +5,7 @@
 import type { ClusterSpec, DesiredState, NodeSpec, ServiceSpec, StackSpec } from '../../manifests/model.js';
 import type { ContainerCreateBody } from '../../docker/types.js';
 import { nodeMatches } from '../../manifests/constraints.js';
-import { extraNetworks, serviceBody, specHash } from './container-spec.js';
+import { extraNetworks, hashableBody, serviceBody, specHash } from './container-spec.js';
 import { fixedHostPorts, type HostPort } from './host-ports.js';
 import { applyOrder } from './service-order.js';
 
@@ -97,7 +97,7 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     order,
     base,
     // The networks joined after create shape the container too, so they are hashed with it.
-    hash: memoSpecHash(base, connect),
+    hash: memoSpecHash(hashableBody(base, spec.sealedEnv), connect),
     connect,
     ports: fixedHostPorts(spec.ports),
     nanoCpus: spec.deploy.reservations.nanoCpus ?? 0,

@@ -102,6 +102,8 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   applyHostConfig(service, body.HostConfig);
   // The digests (keyed for secrets) put each file's content into the spec hash.
   if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
+  // Their keyed digests stand in for encrypted values in the hash (see hashableBody).
+  if (service.sealedEnv) body.Labels[LABEL.sealedEnv] = sealedEnvLabel(service.sealedEnv);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: { Aliases: [service.name] } } };
@@ -133,6 +135,24 @@ function volumeDockerName(stack: StackSpec, name: string): string {
 export function extraNetworks(stack: StackSpec, service: ServiceSpec): string[] {
   if (service.networkMode) return [];
   return service.networks.slice(1).map((n) => networkOf(stack, n).dockerName);
+}
+
+/** `{"NAME": digest}`, names sorted, so equal values give an equal label. */
+export function sealedEnvLabel(sealed: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.keys(sealed).sort().map((k) => [k, sealed[k]])));
+}
+
+/**
+ * The body as it is hashed: variables from encrypted files with their values masked. The
+ * `flotilla.sealed-env` label carries their keyed digests, so a changed secret still changes
+ * the hash, and the hash (in a label anyone on the node can read) says nothing about them.
+ */
+export function hashableBody(body: ContainerCreateBody, sealed: Record<string, string> | undefined): ContainerCreateBody {
+  if (!sealed || !body.Env) return body;
+  return { ...body, Env: body.Env.map((entry) => {
+    const name = entry.slice(0, entry.indexOf('='));
+    return name in sealed ? `${name}=<sealed>` : entry;
+  }) };
 }
 
 /** Canonical JSON: keys sorted at every level, so equal specs hash equal. */

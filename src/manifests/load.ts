@@ -20,7 +20,7 @@ import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 import { readStackFiles } from './stack-files.js';
 import { fallbackDigestKey } from './file-digest.js';
 import type { AgeKeyring } from './secrets/age-identities.js';
-import { LOCKED_VALUE_PLACEHOLDER, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
+import { LOCKED_VALUE_PLACEHOLDER, LockedVariables, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
 import { addSecretValues, envFromStructured, sealedEnvironment } from './secrets/sealed-env.js';
 
 export interface LoadOptions {
@@ -184,7 +184,7 @@ async function readEnvFile(path: string, content: Buffer, encrypted: EncryptedFi
   const opened = await openRepoFile(encrypted, path, content);
   if (opened === undefined) return new Map();
   // Without keys, validation still sees which names the file sets (SOPS keeps them in clear).
-  if (opened.state === 'locked') return new Map(opened.keys.map((k) => [k, LOCKED_VALUE_PLACEHOLDER]));
+  if (opened.state === 'locked') return opened.keys.length > 0 ? new Map(opened.keys.map((k) => [k, LOCKED_VALUE_PLACEHOLDER])) : new LockedVariables();
   if (opened.state === 'clear') return readDotenv(path, content, problems);
   const vars = opened.format === 'yaml' || opened.format === 'json' ? envFromStructured(path, opened.bytes.toString('utf8'), problems) : readDotenv(path, opened.bytes, problems);
   addSecretValues(secretValues, vars.values());

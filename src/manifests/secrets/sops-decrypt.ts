@@ -33,6 +33,8 @@ export async function openSops(doc: SopsDocument, keyring: AgeKeyring): Promise<
   const mac = createHash('sha512');
   const tree = walk(doc.tree, [], (value, path) => {
     if (!isSealed(value)) {
+      // Without this, a clear value equal to the plaintext it replaces would pass the MAC.
+      if (shouldBeEncrypted(doc, path)) throw new SopsOpenError(`the value at ${path.join('.')} is in clear where sops encrypts it`);
       if (!doc.metadata.macOnlyEncrypted) mac.update(macBytes(value));
       return value;
     }
@@ -63,6 +65,16 @@ async function dataKeyOf(doc: SopsDocument, keyring: AgeKeyring): Promise<Buffer
     }
   }
   throw new SopsOpenError(`none of the age identities given (--age-key-file) is among its recipients (${doc.metadata.age.map((a) => a.recipient).join(', ')})`);
+}
+
+/** SOPS's own rule: by key suffix or regex anywhere along the path; by default everything. */
+function shouldBeEncrypted(doc: SopsDocument, path: string[]): boolean {
+  const m = doc.metadata;
+  if (m.unencryptedSuffix) return !path.some((k) => k.endsWith(m.unencryptedSuffix as string));
+  if (m.encryptedSuffix) return path.some((k) => k.endsWith(m.encryptedSuffix as string));
+  if (m.unencryptedRegex) return !path.some((k) => new RegExp(m.unencryptedRegex as string).test(k));
+  if (m.encryptedRegex) return path.some((k) => new RegExp(m.encryptedRegex as string).test(k));
+  return true;
 }
 
 function typedValue(plain: Buffer, type: string): string | number | boolean {

@@ -19,6 +19,11 @@ export interface SopsMetadata {
   lastModified: string;
   mac: string;
   macOnlyEncrypted: boolean;
+  /** SOPS's rules for which keys hold clear values (only one is ever set). */
+  unencryptedSuffix?: string;
+  encryptedSuffix?: string;
+  unencryptedRegex?: string;
+  encryptedRegex?: string;
 }
 
 export interface SopsDocument {
@@ -112,5 +117,13 @@ function readMetadata(meta: unknown): SopsMetadata {
     const v = m.get(k);
     return v === true || (Array.isArray(v) && v.length > 0);
   });
-  return { age, otherKeyServices, lastModified: str('lastmodified'), mac: str('mac'), macOnlyEncrypted: m.get('mac_only_encrypted') === true };
+  const opt = (key: string): Record<string, string> => (typeof m.get(key) === 'string' && m.get(key) !== '' ? { [camel(key)]: m.get(key) as string } : {});
+  return {
+    age, otherKeyServices, lastModified: str('lastmodified'), mac: str('mac'), macOnlyEncrypted: m.get('mac_only_encrypted') === true,
+    ...opt('unencrypted_suffix'), ...opt('encrypted_suffix'), ...opt('unencrypted_regex'), ...opt('encrypted_regex'),
+  };
+}
+
+function camel(key: string): string {
+  return key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 }

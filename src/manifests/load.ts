@@ -21,7 +21,7 @@ import { readStackFiles } from './stack-files.js';
 import { fallbackDigestKey } from './file-digest.js';
 import type { AgeKeyring } from './secrets/age-identities.js';
 import { LOCKED_VALUE_PLACEHOLDER, LockedVariables, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
-import { addSecretValues, envFromStructured, sealedEnvironment } from './secrets/sealed-env.js';
+import { addSecretValues, envFromStructured, sealedEnvironment, secretOutsideEnvironment } from './secrets/sealed-env.js';
 
 export interface LoadOptions {
   /** The cluster's key for secret digests (the daemon's state dir); without it a public fallback (file-digest.ts). */
@@ -146,6 +146,9 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
     checkPlacement(service, cluster.nodes, source, problems);
     const sealed = sealedEnvironment(service.environment, secretValues, digestKey);
     if (sealed) service.sealedEnv = sealed;
+    for (const field of secretOutsideEnvironment(service, secretValues)) {
+      problems.push(source.problem(['services', service.name], `service "${service.name}": its ${field} would hold a value from an encrypted file in clear; values of encrypted files may go into \`environment\` (or be delivered as \`secrets:\`), nowhere else`, 'key'));
+    }
   }
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   problems.push(...inlineCredentialProblems(source));

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { parse } from 'yaml';
 import type { ManifestProblem } from '../problems.js';
+import type { ServiceSpec } from '../model.js';
 
 /** A decrypted YAML/JSON env_file: its top-level scalars become variables, as Flux's SOPS env files are used. */
 export function envFromStructured(file: string, text: string, problems: ManifestProblem[]): Map<string, string> {
@@ -41,4 +42,27 @@ export function sealedEnvironment(environment: Record<string, string>, secretVal
 /** Values worth looking for: an empty string is in everything. */
 export function addSecretValues(into: Set<string>, values: Iterable<string>): void {
   for (const v of values) if (v !== '') into.add(v);
+}
+
+/** `{"NAME": digest}`, names sorted, so equal values give an equal label. */
+export function sealedEnvLabel(sealed: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.keys(sealed).sort().map((k) => [k, sealed[k]])));
+}
+
+/**
+ * Names of the service's fields, other than `environment`, that would carry a value of an
+ * encrypted file in clear (interpolated into a label, a command, an image tag...): labels and
+ * commands are readable by anyone with access to the node, so such a commit is refused.
+ * Values under 4 characters are not looked for: they would match by chance.
+ */
+export function secretOutsideEnvironment(service: ServiceSpec, secretValues: ReadonlySet<string>): string[] {
+  const found: string[] = [];
+  const values = [...secretValues].filter((v) => v.length >= 4);
+  if (values.length === 0) return found;
+  for (const [key, value] of Object.entries(service)) {
+    if (key === 'environment' || key === 'sealedEnv' || key === 'files' || value === undefined) continue;
+    const text = JSON.stringify(value);
+    if (values.some((v) => text.includes(JSON.stringify(v).slice(1, -1)))) found.push(key);
+  }
+  return found;
 }

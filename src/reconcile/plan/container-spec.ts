@@ -7,6 +7,7 @@ import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.
 import type { ContainerCreateBody, NetworkCreate, VolumeCreate } from '../../docker/types.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import { filesLabel } from './file-changes.js';
+import { sealedEnvLabel } from '../../manifests/secrets/sealed-env.js';
 
 export interface DesiredContainer {
   stack: string;
@@ -135,11 +136,6 @@ function volumeDockerName(stack: StackSpec, name: string): string {
 export function extraNetworks(stack: StackSpec, service: ServiceSpec): string[] {
   if (service.networkMode) return [];
   return service.networks.slice(1).map((n) => networkOf(stack, n).dockerName);
-}
-
-/** `{"NAME": digest}`, names sorted, so equal values give an equal label. */
-export function sealedEnvLabel(sealed: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(sealed).sort().map((k) => [k, sealed[k]])));
 }
 
 /**

@@ -171,3 +171,12 @@ test('with keys, a SOPS env_file that fails its MAC is a validation error naming
   const ok = await loadDesiredState(memoryReader(yamlRepo), 'clusters/c', { ageKeys: sopsKey() });
   assert.equal(ok.state?.stacks[0]?.services[0]?.environment.secret, 'this is a secret');
 });
+
+test('a value of an encrypted .env interpolated into a label or command is a validation error naming the service', async () => {
+  const { files, keyring } = await encryptedRepo();
+  const leaky = COMPOSE.replace('    secrets: [db_password]\n', '    secrets: [db_password]\n    labels: { dsn: "\${DB_PASS}" }\n    command: ["run", "--password=\${DB_PASS}"]\n');
+  const result = await loadDesiredState(memoryReader({ ...files, 'stacks/app/compose.yaml': leaky }), 'clusters/c', { ageKeys: keyring });
+  assert.equal(result.state, undefined);
+  assert.deepEqual(result.problems.map((p) => `${p.file}:${p.line} ${/its (\w+) would hold/.exec(p.message)?.[1]}`), ['stacks/app/compose.yaml:2 command', 'stacks/app/compose.yaml:2 labels']);
+  assert.ok(!JSON.stringify(result.problems).includes('s3cr3t'), 'the problem does not quote the value');
+});

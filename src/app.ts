@@ -101,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     snapshot: new GoodSnapshot(options.stateDir),
     digestKey,
     ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}),
+    ...(options.secrets ? { onSecretValue: (value: string) => options.secrets?.add(value) } : {}),
     registryAuth,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),

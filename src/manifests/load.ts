@@ -30,6 +30,8 @@ export interface LoadOptions {
   ageKeys?: AgeKeyring;
   /** Set where the values will be deployed (run, apply): an encrypted file that cannot be opened is then an error, not a warning. */
   requireAgeKeys?: boolean;
+  /** Told every clear value read from an encrypted file, so the log scrubber can hide it should it ever appear in a message. */
+  onSecretValue?: (value: string) => void;
 }
 
 export interface LoadResult {
@@ -71,7 +73,7 @@ async function loadRevision(reader: RepoReader, clusterPath: string | undefined,
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
-      const encrypted: EncryptedFileContext = { ...(options.ageKeys ? { keyring: options.ageKeys } : {}), requireKeys: options.requireAgeKeys === true, problems, warnings };
+      const encrypted: EncryptedFileContext = { ...(options.ageKeys ? { keyring: options.ageKeys } : {}), requireKeys: options.requireAgeKeys === true, problems, warnings, ...(options.onSecretValue ? { onSecretValue: options.onSecretValue } : {}) };
       const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name), encrypted);
       if (stack) loaded[index] = stack;
     }),
@@ -191,6 +193,7 @@ async function readEnvFile(path: string, content: Buffer, encrypted: EncryptedFi
   if (opened.state === 'clear') return readDotenv(path, content, problems);
   const vars = opened.format === 'yaml' || opened.format === 'json' ? envFromStructured(path, opened.bytes.toString('utf8'), problems) : readDotenv(path, opened.bytes, problems);
   addSecretValues(secretValues, vars.values());
+  for (const value of vars.values()) if (value.length >= 4) encrypted.onSecretValue?.(value);
   return vars;
 }
 

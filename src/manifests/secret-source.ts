@@ -23,5 +23,6 @@ export async function readSecretBytes(reader: RepoReader, read: SecretRead): Pro
   // wrapper and, once delivered, in the container at /run/secrets/<name>.
   const opened = await openRepoFile(read.encrypted, read.path, bytes);
   if (opened === undefined || opened.state === 'locked') return new SecretBytes(Buffer.from(LOCKED_VALUE_PLACEHOLDER));
+  if (opened.state === 'decrypted' && opened.bytes.byteLength >= 4 && opened.bytes.byteLength <= 4096) read.encrypted.onSecretValue?.(opened.bytes.toString('utf8').trim());
   return new SecretBytes(opened.bytes);
 }

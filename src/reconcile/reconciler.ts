@@ -52,6 +52,8 @@ export interface ReconcilerDeps {
   digestKey?: Buffer;
   /** age identities for files committed encrypted; the daemon requires them for such files. */
   ageKeys?: AgeKeyring;
+  /** Where clear values of encrypted files are registered for log scrubbing. */
+  onSecretValue?: (value: string) => void;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
@@ -82,7 +84,7 @@ export class Reconciler {
     this.current = { source: deps.source.describe(), branch: deps.branch, phase: 'starting', quarantined: [], nodes: [], conflicts: [], services: [] };
     this.notifier = deps.notifier ?? noNotifier;
     this.log = deps.log;
-    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, { ...(deps.digestKey ? { digestKey: deps.digestKey } : {}), ...(deps.ageKeys ? { ageKeys: deps.ageKeys } : {}), requireAgeKeys: true });
+    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, { ...(deps.digestKey ? { digestKey: deps.digestKey } : {}), ...(deps.ageKeys ? { ageKeys: deps.ageKeys } : {}), ...(deps.onSecretValue ? { onSecretValue: deps.onSecretValue } : {}), requireAgeKeys: true });
     this.engine = deps.engine ?? new HostsEngine({ pool: deps.pool, clock: deps.clock, nodeGraceMs: deps.nodeGraceMs, healthGate: deps.healthGate });
   }
 

@@ -12,6 +12,7 @@ export interface EncryptedFileContext {
   requireKeys: boolean;
   problems: ManifestProblem[];
   warnings: ManifestProblem[];
+  onSecretValue?: (value: string) => void;
 }
 
 export type OpenedFile =

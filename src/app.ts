@@ -1,5 +1,6 @@
 // The composition root: every side effect (Git, Docker, disk, clock, logs, metrics) is built
 // here once, and handed to the pure core and the reconciler as small interfaces.
+import type { AgeKeyring } from './manifests/secrets/age-identities.js';
 import { resolve } from 'node:path';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   supersedeCheckMs?: number;
   /** The controller's Docker config.json (--docker-config, DOCKER_CONFIG, ~/.docker), for pull credentials. */
   dockerConfigFile?: string;
+  /** age identities for files committed encrypted (--age-key-file); without them such a commit is invalid. */
+  ageKeys?: AgeKeyring;
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
@@ -97,6 +100,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     healthGate: options.healthGate,
     snapshot: new GoodSnapshot(options.stateDir),
     digestKey,
+    ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}),
+    ...(options.secrets ? { onSecretValue: (value: string) => options.secrets?.add(value) } : {}),
     registryAuth,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),

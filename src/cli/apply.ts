@@ -9,6 +9,7 @@ import { formatHelp, parseOptions, type OptionSpecs } from './options.js';
 import type { CommandIO } from './io.js';
 import { gitToken, REPO_OPTIONS } from './repo-options.js';
 import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
+import { ageKeyring } from './age-key-option.js';
 
 const OPTIONS: OptionSpecs = {
   ...REPO_OPTIONS,
@@ -30,6 +31,7 @@ export async function applyCommand(argv: string[], io: CommandIO): Promise<numbe
   const { options } = parseOptions(argv, OPTIONS, io.env);
   const token = gitToken(options, io.env);
   const dockerConfig = dockerConfigFile(options, io.env);
+  const ageKeys = ageKeyring(options, io.env);
   const started = Date.now();
   const elapsed = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
   const app = await buildApp({
@@ -39,6 +41,7 @@ export async function applyCommand(argv: string[], io: CommandIO): Promise<numbe
     stateDir: resolve(options['state-dir'] as string),
     ...(token ? { gitToken: token } : {}),
     ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
+    ...(ageKeys ? { ageKeys } : {}),
     nodeGraceMs: 60_000,
     healthGate: !options['no-health-gate'],
     defaultMetrics: false,

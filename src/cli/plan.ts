@@ -3,6 +3,7 @@
 // With --base REF it compares two commits instead, without any node access (for CI systems
 // that cannot reach the fleet): the head is planned against the fleet as the base commit
 // would leave it.
+import { ageKeyring } from './age-key-option.js';
 import { resolve } from 'node:path';
 import { loadDesiredState } from '../manifests/load.js';
 import { readDigestKey } from '../manifests/file-digest.js';
@@ -43,7 +44,8 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const open = repoOpener(options, io.env);
   // The daemon's key when this runs beside it, so secret digests compare with the fleet's.
   const digestKey = await readDigestKey(resolve(options['state-dir'] as string));
-  const loadOptions = digestKey ? { digestKey } : {};
+  const ageKeys = ageKeyring(options, io.env);
+  const loadOptions = { ...(digestKey ? { digestKey } : {}), ...(ageKeys ? { ageKeys } : {}) };
   const loaded = await loadDesiredState(await open(options.ref as string | undefined), clusterPath, loadOptions);
   if (!loaded.state) {
     for (const p of loaded.problems) io.err(formatProblem(p));

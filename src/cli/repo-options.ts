@@ -4,6 +4,7 @@
 import type { RepoReader } from '../manifests/repo-reader.js';
 import { readSecret } from '../secrets.js';
 import { openRepo } from './open-repo.js';
+import { AGE_KEY_FILE_OPTION } from './age-key-option.js';
 import type { OptionSpec, OptionSpecs, ParsedOptions } from './options.js';
 
 /** Also the daemon's (`flotilla run`), whose other repository options read differently. */
@@ -15,6 +16,7 @@ export const REPO_OPTIONS: OptionSpecs = {
   path: { type: 'string', value: 'PATH', description: 'Cluster directory, e.g. clusters/production (default: the only cluster)' },
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where the Git cache of a URL repository lives' },
   'git-token-file': GIT_TOKEN_FILE_OPTION,
+  'age-key-file': AGE_KEY_FILE_OPTION,
 };
 
 /** `--ref`, for the commands that read one commit rather than the branch head. */

@@ -18,6 +18,7 @@ import { reviewPosters } from '../review/posters.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { GIT_TOKEN_FILE_OPTION, gitToken } from './repo-options.js';
 import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
+import { AGE_KEY_FILE_OPTION, ageKeyring } from './age-key-option.js';
 import { applyMemoryMode, parseMemoryMode } from './memory-mode.js';
 import type { CommandIO } from './io.js';
 
@@ -30,6 +31,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   listen: { type: 'string', default: '127.0.0.1:9797', value: 'HOST:PORT', description: 'Address of the HTTP API, metrics and webhooks' },
   'git-token-file': GIT_TOKEN_FILE_OPTION,
   'docker-config': DOCKER_CONFIG_OPTION,
+  'age-key-file': AGE_KEY_FILE_OPTION,
   'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
   'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
   'github-token-file': { type: 'string', value: 'FILE', description: 'GitHub token for pull-request plan comments and statuses (or set FLOTILLA_GITHUB_TOKEN)' },
@@ -66,6 +68,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const giteaToken = readSecret(options['gitea-token-file'] as string | undefined, 'FLOTILLA_GITEA_TOKEN', io.env);
   for (const value of [token, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
   const dockerConfig = dockerConfigFile(options, io.env);
+  const ageKeys = ageKeyring(options, io.env);
   const app = await buildApp({
     repo: options.repo as string,
     branch: options.branch as string,
@@ -73,6 +76,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     stateDir: resolve(options['state-dir'] as string),
     ...(token ? { gitToken: token } : {}),
     ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
+    ...(ageKeys ? { ageKeys } : {}),
     nodeGraceMs: parseDurationOption('node-grace', options['node-grace'] as string),
     healthGate: true,
     defaultMetrics: true,
@@ -99,7 +103,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   const access = { github: forge(githubToken, options['github-api-url']), gitlab: forge(gitlabToken, options['gitlab-api-url']), gitea: forge(giteaToken, options['gitea-api-url']) };
   const posters = reviewPosters(Object.fromEntries(Object.entries(access).filter(([, v]) => v !== undefined)));
   const reviewer = Object.keys(posters).length > 0
-    ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, digestKey: app.digestKey, posters, log: log.child({ component: 'review' }) })
+    ? new PullRequestReviewer({ source: app.source, ...(options.path ? { clusterPath: options.path as string } : {}), nodeFactory: app.nodeFactory, digestKey: app.digestKey, ...(ageKeys ? { ageKeys } : {}), posters, log: log.child({ component: 'review' }) })
     : undefined;
   const router = createRouter({
     dashboard: dashboardRoutes({ status: () => app.reconciler.status(), history: () => app.reconciler.history(), ...(apiToken ? { apiToken } : {}) }),

@@ -5,6 +5,7 @@ import { formatProblem } from '../manifests/problems.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { repoOpener, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
+import { ageKeyring } from './age-key-option.js';
 
 const OPTIONS: OptionSpecs = {
   ...REPO_OPTIONS,
@@ -24,7 +25,8 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
   const format = options.format as string;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${format}`);
   const reader = await repoOpener(options, io.env)(options.ref as string | undefined);
-  const result = await loadDesiredState(reader, options.path as string | undefined);
+  const ageKeys = ageKeyring(options, io.env);
+  const result = await loadDesiredState(reader, options.path as string | undefined, ageKeys ? { ageKeys } : {});
   // Not errors (an incomplete notification never holds up a deploy), but CI should say so.
   const warnings = result.warnings ?? [];
   if (format === 'json') {

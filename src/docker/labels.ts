@@ -11,6 +11,8 @@ export const LABEL = {
   commit: 'flotilla.commit',
   /** Digests of the configs and secrets delivered into the container (never their content). */
   files: 'flotilla.files',
+  /** Keyed digests of environment variables whose values come from encrypted files (never the values). */
+  sealedEnv: 'flotilla.sealed-env',
 } as const;
 
 /** A service's `container_name` (valid with one replica only) replaces the generated name. */

@@ -19,10 +19,19 @@ import { checkSwarmKeys } from './swarm-keys.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 import { readStackFiles } from './stack-files.js';
 import { fallbackDigestKey } from './file-digest.js';
+import type { AgeKeyring } from './secrets/age-identities.js';
+import { LOCKED_VALUE_PLACEHOLDER, LockedVariables, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
+import { addSecretValues, envFromStructured, sealedEnvironment, secretOutsideEnvironment } from './secrets/sealed-env.js';
 
 export interface LoadOptions {
   /** The cluster's key for secret digests (the daemon's state dir); without it a public fallback (file-digest.ts). */
   digestKey?: Buffer;
+  /** The controller's age identities, for files committed encrypted (SOPS or age). */
+  ageKeys?: AgeKeyring;
+  /** Set where the values will be deployed (run, apply): an encrypted file that cannot be opened is then an error, not a warning. */
+  requireAgeKeys?: boolean;
+  /** Told every clear value read from an encrypted file, so the log scrubber can hide it should it ever appear in a message. */
+  onSecretValue?: (value: string) => void;
 }
 
 export interface LoadResult {
@@ -64,7 +73,8 @@ async function loadRevision(reader: RepoReader, clusterPath: string | undefined,
   const loaded: LoadedStack[] = [];
   await Promise.all(
     cluster.stacks.map(async (ref, index) => {
-      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name));
+      const encrypted: EncryptedFileContext = { ...(options.ageKeys ? { keyring: options.ageKeys } : {}), requireKeys: options.requireAgeKeys === true, problems, warnings, ...(options.onSecretValue ? { onSecretValue: options.onSecretValue } : {}) };
+      const stack = await loadStack(reader, cluster, ref, index, clusterSource, problems, warnings, options.digestKey ?? fallbackDigestKey(cluster.name), encrypted);
       if (stack) loaded[index] = stack;
     }),
   );
@@ -102,7 +112,7 @@ async function readYaml(reader: RepoReader, file: string, problems: ManifestProb
   return parseYamlSource(file, content, problems);
 }
 
-async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], digestKey: Buffer): Promise<LoadedStack | undefined> {
+async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef, index: number, clusterSource: YamlSource, problems: ManifestProblem[], warnings: ManifestProblem[], digestKey: Buffer, encrypted: EncryptedFileContext): Promise<LoadedStack | undefined> {
   const file = repoPath(ref.compose);
   if (file === undefined) {
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose path ${ref.compose} leaves the repository; paths are relative to the repo root`));
@@ -115,7 +125,9 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
     problems.push(clusterSource.problem(['spec', 'stacks', index, 'compose'], `stack "${ref.name}": compose file ${file} does not exist at this revision (paths are relative to the repo root)`));
     return undefined;
   }
-  const vars = envContent ? readDotenv(envPath, envContent, problems) : new Map<string, string>();
+  // Values of encrypted files: they may go into containers, never into anything else.
+  const secretValues = new Set<string>();
+  const vars = envContent ? await readEnvFile(envPath, envContent, encrypted, secretValues) : new Map<string, string>();
   const before = problems.length;
   // Interpolation edits the AST before the plain value is built, so that happens once.
   const source = parseYamlSource(file, content, problems, (parsed) => interpolateDocument(parsed, vars, problems));
@@ -125,14 +137,21 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
 
   // An env_file outside the repository resolves to undefined and is reported as such.
   const resolveEnvFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
-  const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, problems);
+  const envFiles = await readEnvFiles(reader, source.value as Record<string, unknown>, resolveEnvFile, encrypted, secretValues);
   const compose = source.value as Record<string, unknown>;
   // Configs, secrets and relative bind mounts: relative to the compose file, inside the repo.
   const resolveFile = (path: string) => (posix.isAbsolute(path) ? undefined : repoPath(posix.join(dir, path)));
-  const files = await readStackFiles(reader, compose, resolveFile);
+  const files = await readStackFiles(reader, compose, resolveFile, encrypted);
   const fileSources = { source, files, resolve: resolveFile, vars, digestKey, problems };
   const stack = normalizeStack(file, compose, { source, stack: ref.name, policy: cluster.policy, vars, envFiles, resolveEnvFile, problems, warnings, fileSources, profiles: ref.profiles ?? [] });
-  for (const service of stack.services) checkPlacement(service, cluster.nodes, source, problems);
+  for (const service of stack.services) {
+    checkPlacement(service, cluster.nodes, source, problems);
+    const sealed = sealedEnvironment(service.environment, secretValues, digestKey);
+    if (sealed) service.sealedEnv = sealed;
+    for (const field of secretOutsideEnvironment(service, secretValues)) {
+      problems.push(source.problem(['services', service.name], `service "${service.name}": its ${field} would hold a value from an encrypted file in clear; values of encrypted files may go into \`environment\` (or be delivered as \`secrets:\`), nowhere else`, 'key'));
+    }
+  }
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   problems.push(...inlineCredentialProblems(source));
   return { stack, source };
@@ -164,7 +183,21 @@ function readDotenv(path: string, content: Buffer, problems: ManifestProblem[]):
   return text === undefined ? new Map() : parseDotenv(path, text, problems);
 }
 
-async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, problems: ManifestProblem[]): Promise<Map<string, Map<string, string> | undefined>> {
+/** A dotenv file, or an encrypted one (SOPS dotenv/YAML/JSON, age) opened first; its values then count as secret. */
+async function readEnvFile(path: string, content: Buffer, encrypted: EncryptedFileContext, secretValues: Set<string>): Promise<Map<string, string>> {
+  const problems = encrypted.problems;
+  const opened = await openRepoFile(encrypted, path, content);
+  if (opened === undefined) return new Map();
+  // Without keys, validation still sees which names the file sets (SOPS keeps them in clear).
+  if (opened.state === 'locked') return opened.keys.length > 0 ? new Map(opened.keys.map((k) => [k, LOCKED_VALUE_PLACEHOLDER])) : new LockedVariables();
+  if (opened.state === 'clear') return readDotenv(path, content, problems);
+  const vars = opened.format === 'yaml' || opened.format === 'json' ? envFromStructured(path, opened.bytes.toString('utf8'), problems) : readDotenv(path, opened.bytes, problems);
+  addSecretValues(secretValues, vars.values());
+  for (const value of vars.values()) if (value.length >= 4) encrypted.onSecretValue?.(value);
+  return vars;
+}
+
+async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>, resolve: (path: string) => string | undefined, encrypted: EncryptedFileContext, secretValues: Set<string>): Promise<Map<string, Map<string, string> | undefined>> {
   const paths = new Set<string>();
   for (const service of Object.values(compose.services as Record<string, { env_file?: unknown }>)) {
     const entries = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
@@ -177,7 +210,7 @@ async function readEnvFiles(reader: RepoReader, compose: Record<string, unknown>
   await Promise.all(
     [...paths].map(async (path) => {
       const content = await reader.readFile(path);
-      out.set(path, content === undefined ? undefined : readDotenv(path, content, problems));
+      out.set(path, content === undefined ? undefined : await readEnvFile(path, content, encrypted, secretValues));
     }),
   );
   return out;

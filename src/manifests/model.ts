@@ -227,6 +227,8 @@ export interface ServiceSpec {
   cgroupParent?: string;
   /** Configs, secrets and repo bind mounts copied into the container before it starts; absent when none. */
   files?: DeliveredFile[];
+  /** Variables of `environment` whose values come from encrypted files: name -> keyed digest (secrets/sealed-env.ts). */
+  sealedEnv?: Record<string, string>;
 }
 
 /**

@@ -3,10 +3,13 @@
 // in at this function and nowhere else.
 import type { RepoReader } from './repo-reader.js';
 import { SecretBytes } from './secret-bytes.js';
+import { LOCKED_VALUE_PLACEHOLDER, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
 
 export interface SecretRead {
   /** Repo-relative path of the file the secret names. */
   path: string;
+  /** Keys and where to report an encrypted file that does not open. */
+  encrypted: EncryptedFileContext;
 }
 
 /**
@@ -15,5 +18,11 @@ export interface SecretRead {
  */
 export async function readSecretBytes(reader: RepoReader, read: SecretRead): Promise<SecretBytes | undefined> {
   const bytes = await reader.readFile(read.path);
-  return bytes === undefined ? undefined : new SecretBytes(bytes);
+  if (bytes === undefined) return undefined;
+  // An encrypted file (age, SOPS) is opened here, so its clear bytes exist only in this
+  // wrapper and, once delivered, in the container at /run/secrets/<name>.
+  const opened = await openRepoFile(read.encrypted, read.path, bytes);
+  if (opened === undefined || opened.state === 'locked') return new SecretBytes(Buffer.from(LOCKED_VALUE_PLACEHOLDER));
+  if (opened.state === 'decrypted' && opened.bytes.byteLength >= 4 && opened.bytes.byteLength <= 4096) read.encrypted.onSecretValue?.(opened.bytes.toString('utf8').trim());
+  return new SecretBytes(opened.bytes);
 }

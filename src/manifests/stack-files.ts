@@ -7,6 +7,7 @@ import type { RepoReader } from './repo-reader.js';
 import { readSecretBytes } from './secret-source.js';
 import type { SecretBytes } from './secret-bytes.js';
 import { relativeBindSource } from './repo-binds.js';
+import type { EncryptedFileContext } from './secrets/open-repo-file.js';
 
 /** What all delivered files of one stack may add up to (the cap is per stack, named in its error). */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;
@@ -28,7 +29,7 @@ export interface StackFiles {
 type Raw = Record<string, unknown>;
 
 /** `resolve` turns a path written in the Compose file into a repo path (undefined: outside the repo). */
-export async function readStackFiles(reader: RepoReader, compose: Raw, resolve: (path: string) => string | undefined): Promise<StackFiles> {
+export async function readStackFiles(reader: RepoReader, compose: Raw, resolve: (path: string) => string | undefined, encrypted: EncryptedFileContext): Promise<StackFiles> {
   const treePaths = new Set<string>();
   const secretPaths = new Set<string>();
   for (const def of Object.values((compose.configs as Record<string, Raw | null> | undefined) ?? {})) {
@@ -50,7 +51,7 @@ export async function readStackFiles(reader: RepoReader, compose: Raw, resolve: 
   const secrets = new Map<string, SecretBytes | undefined>();
   // One after another: a stack names a handful of files, and a folder walk is bounded.
   for (const path of treePaths) trees.set(path, await readTree(reader, path));
-  for (const path of secretPaths) secrets.set(path, await readSecretBytes(reader, { path }));
+  for (const path of secretPaths) secrets.set(path, await readSecretBytes(reader, { path, encrypted }));
   return { trees, secrets };
 }
 

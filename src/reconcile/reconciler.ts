@@ -2,6 +2,7 @@
 // target commit, load and validate it, observe every node, plan, execute, verify. What a
 // rollout's outcome means for the commit (good, failed, reverted, paused) is decided in
 // `concludeRollout`; the way back is revert.ts; every state change goes through the ledger.
+import type { AgeKeyring } from '../manifests/secrets/age-identities.js';
 import { prometheusTargets, serviceEndpoints, type SdTargetGroup, type ServiceEndpoints } from './report/endpoints.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -49,6 +50,10 @@ export interface ReconcilerDeps {
   snapshot?: GoodSnapshot;
   /** The cluster's key for secret digests (file-digest.ts), from the state dir. */
   digestKey?: Buffer;
+  /** age identities for files committed encrypted; the daemon requires them for such files. */
+  ageKeys?: AgeKeyring;
+  /** Where clear values of encrypted files are registered for log scrubbing. */
+  onSecretValue?: (value: string) => void;
   /** How often to look for a newer commit during a rollout (0: never). */
   supersedeCheckMs?: number;
   /** Asks the daemon for another reconcile right away (after a superseded rollout). */
@@ -79,7 +84,7 @@ export class Reconciler {
     this.current = { source: deps.source.describe(), branch: deps.branch, phase: 'starting', quarantined: [], nodes: [], conflicts: [], services: [] };
     this.notifier = deps.notifier ?? noNotifier;
     this.log = deps.log;
-    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, deps.digestKey ? { digestKey: deps.digestKey } : {});
+    this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, { ...(deps.digestKey ? { digestKey: deps.digestKey } : {}), ...(deps.ageKeys ? { ageKeys: deps.ageKeys } : {}), ...(deps.onSecretValue ? { onSecretValue: deps.onSecretValue } : {}), requireAgeKeys: true });
     this.engine = deps.engine ?? new HostsEngine({ pool: deps.pool, clock: deps.clock, nodeGraceMs: deps.nodeGraceMs, healthGate: deps.healthGate });
   }
 

@@ -3,6 +3,7 @@
 // plan where reviewers look: one comment, edited on every push, and a `flotilla/plan`
 // commit status. The webhook only queues; reviews run here, one at a time, coalesced per
 // pull request, so a burst of pushes costs one review of the newest head.
+import type { AgeKeyring } from '../manifests/secrets/age-identities.js';
 import type { Logger } from '../log.js';
 import { NodePool, type NodeFactory } from '../docker/node-pool.js';
 import type { GitSource } from '../sync/git-source.js';
@@ -27,6 +28,7 @@ export interface ReviewerOptions {
   maxPending?: number;
   /** The daemon's key for secret digests, so a review's plan matches what the daemon deployed. */
   digestKey?: Buffer;
+  ageKeys?: AgeKeyring;
 }
 
 export interface ReviewReport {
@@ -41,7 +43,7 @@ export class PullRequestReviewer {
 
   constructor(private readonly options: ReviewerOptions) {
     const { source, clusterPath } = options;
-    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, options.digestKey ? { digestKey: options.digestKey } : {}), ...(clusterPath ? { clusterPath } : {}) };
+    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, { ...(options.digestKey ? { digestKey: options.digestKey } : {}), ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}) }), ...(clusterPath ? { clusterPath } : {}) };
     this.queue = new CoalescingQueue(
       async (event) => void (await this.review(event)),
       (err, event) => options.log.error({ err, provider: event.provider, repository: event.apiRepository, pullRequest: event.number }, 'pull request review failed'),

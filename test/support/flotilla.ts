@@ -1,6 +1,7 @@
 // Flotilla as users run it, for integration tests: in process through the composition root
 // (`buildApp`, a real GitSource on the test Git server and real EngineNodes), or as the
 // `flotilla run` daemon in a child process, watched through its HTTP API.
+import type { AgeKeyring } from '../../src/manifests/secrets/age-identities.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ export interface InProcessOptions {
   clusterPath?: string;
   nodeGraceMs?: number;
   healthGate?: boolean;
+  /** age identities for encrypted files in the repo (--age-key-file). */
+  ageKeys?: AgeKeyring;
 }
 
 export interface InProcessFlotilla {
@@ -40,6 +43,7 @@ export async function startInProcess(o: InProcessOptions): Promise<InProcessFlot
     ...(o.clusterPath ? { clusterPath: o.clusterPath } : {}),
     stateDir,
     ...(o.token ? { gitToken: o.token } : {}),
+    ...(o.ageKeys ? { ageKeys: o.ageKeys } : {}),
     nodeGraceMs: o.nodeGraceMs ?? 60_000,
     healthGate: o.healthGate ?? true,
     defaultMetrics: false,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceSpec, StackSpec, UpdateConfig } from '../../manifests/model.js';
 import { LABEL } from '../../docker/labels.js';
+import { sealedEnvLabel } from '../../manifests/secrets/sealed-env.js';
 import { swarmServiceName, type SwarmServiceSpec } from './swarm-types.js';
 
 const MS_TO_NS = 1_000_000;
@@ -24,7 +25,9 @@ export interface DesiredService {
 
 export function desiredService(cluster: string, stack: StackSpec, service: ServiceSpec, commit: string): DesiredService {
   const spec = serviceSpec(cluster, stack, service);
-  const specHash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  if (service.sealedEnv) spec.Labels = { ...spec.Labels, [LABEL.sealedEnv]: sealedEnvLabel(service.sealedEnv) };
+  // Values from encrypted files are hashed through their keyed digests (the label), never in clear.
+  const specHash = createHash('sha256').update(JSON.stringify(maskSealedEnv(spec, service.sealedEnv))).digest('hex').slice(0, 16);
   spec.Labels = { ...spec.Labels, [LABEL.specHash]: specHash, [LABEL.commit]: commit };
   return {
     stack: stack.name,
@@ -37,6 +40,14 @@ export function desiredService(cluster: string, stack: StackSpec, service: Servi
     monitorMs: service.deploy.updateConfig.monitorMs,
     startPeriodMs: service.healthcheck?.startPeriodMs ?? 0,
   };
+}
+
+function maskSealedEnv(spec: SwarmServiceSpec, sealed: Record<string, string> | undefined): SwarmServiceSpec {
+  const task = spec.TaskTemplate as { ContainerSpec?: { Env?: string[] } } | undefined;
+  const env = task?.ContainerSpec?.Env;
+  if (!sealed || !env) return spec;
+  const masked = env.map((entry) => (entry.slice(0, entry.indexOf('=')) in sealed ? `${entry.slice(0, entry.indexOf('='))}=<sealed>` : entry));
+  return { ...spec, TaskTemplate: { ...task, ContainerSpec: { ...task.ContainerSpec, Env: masked } } };
 }
 
 function identity(cluster: string, stack: string, service: string): Record<string, string> {

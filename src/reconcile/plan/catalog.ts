@@ -6,7 +6,7 @@ import type { ClusterSpec, DesiredState, NodeSpec, ServiceSpec, StackSpec } from
 import type { ContainerCreateBody, EndpointSettings } from '../../docker/types.js';
 import { nodeMatches } from '../../manifests/constraints.js';
 import { containerName } from '../../docker/labels.js';
-import { extraEndpoints, extraNetworks, serviceBody, specHash } from './container-spec.js';
+import { extraEndpoints, extraNetworks, hashableBody, serviceBody, specHash } from './container-spec.js';
 import { fixedHostPorts, type HostPort } from './host-ports.js';
 import { applyOrder } from './service-order.js';
 
@@ -129,7 +129,7 @@ function compileService(cluster: ClusterSpec, stack: StackSpec, spec: ServiceSpe
     base,
     // The networks joined after create shape the container too, so they are hashed with it.
     // Aliases and addresses there too; added only when written, so existing hashes hold.
-    hash: memoSpecHash(base, endpoints ? [...connect, JSON.stringify(endpoints)] : connect),
+    hash: memoSpecHash(hashableBody(base, spec.sealedEnv), endpoints ? [...connect, JSON.stringify(endpoints)] : connect),
     connect,
     ...(endpoints ? { endpoints } : {}),
     ports: fixedHostPorts(spec.ports),

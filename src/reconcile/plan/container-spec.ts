@@ -7,6 +7,7 @@ import type { NetworkSpec, ServiceSpec, StackSpec } from '../../manifests/model.
 import type { ContainerCreateBody, EndpointSettings, NetworkCreate, VolumeCreate } from '../../docker/types.js';
 import { containerName, LABEL } from '../../docker/labels.js';
 import { filesLabel } from './file-changes.js';
+import { sealedEnvLabel } from '../../manifests/secrets/sealed-env.js';
 
 export interface DesiredContainer {
   stack: string;
@@ -102,6 +103,8 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   applyHostConfig(service, body.HostConfig);
   // The digests (keyed for secrets) put each file's content into the spec hash.
   if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
+  // Their keyed digests stand in for encrypted values in the hash (see hashableBody).
+  if (service.sealedEnv) body.Labels[LABEL.sealedEnv] = sealedEnvLabel(service.sealedEnv);
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: endpointSettings(service, primary.name) } };
@@ -152,6 +155,19 @@ export function extraEndpoints(stack: StackSpec, service: ServiceSpec): Record<s
   const out: Record<string, EndpointSettings> = {};
   for (const n of service.networks.slice(1)) if (service.networkEndpoints[n]) out[networkOf(stack, n).dockerName] = endpointSettings(service, n);
   return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The body as it is hashed: variables from encrypted files with their values masked. The
+ * `flotilla.sealed-env` label carries their keyed digests, so a changed secret still changes
+ * the hash, and the hash (in a label anyone on the node can read) says nothing about them.
+ */
+export function hashableBody(body: ContainerCreateBody, sealed: Record<string, string> | undefined): ContainerCreateBody {
+  if (!sealed || !body.Env) return body;
+  return { ...body, Env: body.Env.map((entry) => {
+    const name = entry.slice(0, entry.indexOf('='));
+    return name in sealed ? `${name}=<sealed>` : entry;
+  }) };
 }
 
 /** Canonical JSON: keys sorted at every level, so equal specs hash equal. */

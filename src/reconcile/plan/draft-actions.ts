@@ -11,7 +11,7 @@ import { desiredContainer } from './container-spec.js';
 import type { Assessment, ReplicaAssessment, Surplus, SurplusWhy } from './drift.js';
 import { heldHostPorts, hostPortsCollide } from './host-ports.js';
 import { cmp } from './observed-index.js';
-import { describeFileChanges } from './file-changes.js';
+import { describeFileChanges, describeSealedEnvChanges } from './file-changes.js';
 
 const REMOVE_KIND: Record<SurplusWhy, RemoveKind> = {
   'scaled-down': 'scaled-down',
@@ -87,7 +87,7 @@ function replicaAction(r: ReplicaAssessment, commit: string): ContainerAction | 
 
 /** "config nginx.conf changed; " when delivered files differ: names only, never content. */
 function fileChanges(old: ObservedContainer, labels: Record<string, string>): string {
-  const changes = describeFileChanges(old.labels[LABEL.files], labels[LABEL.files]);
+  const changes = [...describeFileChanges(old.labels[LABEL.files], labels[LABEL.files]), ...describeSealedEnvChanges(old.labels[LABEL.sealedEnv], labels[LABEL.sealedEnv])];
   return changes.length > 0 ? `${changes.join(', ')}; ` : '';
 }
 

@@ -35,3 +35,16 @@ function parse(label: string | undefined): Record<string, string> {
     return {};
   }
 }
+
+/** "env DB_PASSWORD <secret changed>" per variable from an encrypted file: names only, never values. */
+export function describeSealedEnvChanges(oldLabel: string | undefined, newLabel: string | undefined): string[] {
+  const before = parse(oldLabel);
+  const after = parse(newLabel);
+  const out: string[] = [];
+  for (const [key, digest] of Object.entries(after)) {
+    if (!(key in before)) out.push(`env ${key} <secret added>`);
+    else if (before[key] !== digest) out.push(`env ${key} <secret changed>`);
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) out.push(`env ${key} <secret removed>`);
+  return out;
+}

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import type { DesiredState } from '../../manifests/model.js';
-import { contentBytes } from '../../manifests/secret-bytes.js';
+import { contentBytes, SECRET_PLACEHOLDER } from '../../manifests/secret-bytes.js';
 
 export class GoodSnapshot {
   private readonly file: string;
@@ -15,7 +15,7 @@ export class GoodSnapshot {
   }
 
   async save(desired: DesiredState): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(desired) + '\n');
+    await writeFileAtomic(this.file, JSON.stringify(desired, maskSealedEnv) + '\n');
   }
 
   /** The snapshot when it is of `revision`; undefined when missing, unreadable or of another commit. */
@@ -32,5 +32,14 @@ export class GoodSnapshot {
 }
 
 function withholdsSecrets(desired: DesiredState): boolean {
-  return desired.stacks.some((stack) => stack.services.some((service) => service.files?.some((file) => file.entries.some((entry) => contentBytes(entry.content) === undefined))));
+  return desired.stacks.some((stack) => stack.services.some((service) => service.sealedEnv !== undefined || service.files?.some((file) => file.entries.some((entry) => contentBytes(entry.content) === undefined))));
+}
+
+// Values from encrypted files never reach the disk: a service that has them is written with
+// placeholders (and so, above, is never used from the snapshot; Git is read again).
+function maskSealedEnv(this: unknown, key: string, value: unknown): unknown {
+  if (key !== 'environment' || !value || typeof value !== 'object') return value;
+  const sealed = (this as { sealedEnv?: Record<string, string> }).sealedEnv;
+  if (!sealed) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, k in sealed ? SECRET_PLACEHOLDER : v]));
 }

@@ -13,8 +13,6 @@ export const BUILD_REFUSED = 'Flotilla deploys images and never builds them; bui
 /** Keys users commonly bring from Compose or Swarm that Flotilla refuses, with the reason. */
 const UNSUPPORTED_COMPOSE_KEYS: Record<string, string> = {
   links: 'links are obsolete; services on one network reach each other by service name',
-  secrets: 'secrets are not supported yet; mount a file from an allowed bind-mount path instead',
-  configs: 'configs are not supported yet; mount a file from an allowed bind-mount path instead',
   extends: '`extends` is not supported; share settings with an `x-` anchor and a `<<:` merge key instead',
 };
 

@@ -3,7 +3,7 @@
 // rollout's outcome means for the commit (good, failed, reverted, paused) is decided in
 // `concludeRollout`; the way back is revert.ts; every state change goes through the ledger.
 import type { AgeKeyring } from '../manifests/secrets/age-identities.js';
-import { prometheusTargets, serviceEndpoints, type SdTargetGroup, type ServiceEndpoints } from './report/endpoints.js';
+import { prometheusTargets, replicaEndpoints, type SdTargetGroup, type ServiceEndpoints } from './report/endpoints.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
@@ -115,7 +115,7 @@ export class Reconciler {
 
   /** Healthy replicas by published port, from the last observation (empty before the first). */
   endpoints(): ServiceEndpoints[] {
-    return this.lastValid && this.lastObserved ? serviceEndpoints(this.lastValid.desired, this.lastObserved) : [];
+    return this.lastValid && this.lastObserved ? replicaEndpoints(this.lastValid.desired, this.lastObserved) : [];
   }
 
   /** Prometheus HTTP SD target groups for the services that opt in with x-flotilla.metrics-port. */

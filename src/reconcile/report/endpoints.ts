@@ -17,16 +17,20 @@ export interface SdTargetGroup {
   labels: Record<string, string>;
 }
 
-/** The node's `address`, else the host of a tcp:// or ssh:// endpoint, else loopback (unix socket). */
+/** The node's `address`, else the host of a tcp:// or ssh:// endpoint (IPv6 unbracketed), else loopback (unix socket). */
 export function nodeAddress(node: Pick<NodeSpec, 'endpoint' | 'address'>): string {
   if (node.address) return node.address;
-  const match = /^(?:tcp|ssh):\/\/(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+)/.exec(node.endpoint);
-  return match?.[1] ?? '127.0.0.1';
+  // The schema has checked the endpoint's form; URL parses it the way parseEndpoint does.
+  if (/^(tcp|ssh):\/\//.test(node.endpoint) && URL.canParse(node.endpoint)) return new URL(node.endpoint).hostname.replace(/^\[(.*)\]$/, '$1');
+  return '127.0.0.1';
 }
+
+// One collator for every sort here, as in fleet-status.ts: localeCompare with options builds one per call.
+const SLOT_ORDER = new Intl.Collator('en', { numeric: true });
 
 const healthy = (c: { state: string; health?: string }): boolean => c.state === 'running' && (c.health === undefined || c.health === 'healthy');
 
-export function serviceEndpoints(desired: DesiredState, observed: ObservedState): ServiceEndpoints[] {
+export function replicaEndpoints(desired: DesiredState, observed: ObservedState): ServiceEndpoints[] {
   const addresses = new Map(desired.cluster.nodes.map((n) => [n.name, nodeAddress(n)]));
   // Healthy managed replicas by stack/service, read once.
   const replicas = new Map<string, Array<{ node: string; slot: string; ports: ObservedState['nodes'][number]['containers'][number]['publishedPorts'] }>>();
@@ -45,7 +49,7 @@ export function serviceEndpoints(desired: DesiredState, observed: ObservedState)
     for (const service of stack.services) {
       const published = service.ports.filter((p, i, all) => all.findIndex((q) => q.target === p.target && q.protocol === p.protocol) === i);
       if (published.length === 0) continue;
-      const running = (replicas.get(`${stack.name}/${service.name}`) ?? []).sort((a, b) => a.node.localeCompare(b.node) || a.slot.localeCompare(b.slot, 'en', { numeric: true }));
+      const running = (replicas.get(`${stack.name}/${service.name}`) ?? []).sort((a, b) => SLOT_ORDER.compare(a.node, b.node) || SLOT_ORDER.compare(a.slot, b.slot));
       out.push({
         stack: stack.name,
         service: service.name,
@@ -69,7 +73,7 @@ export function prometheusTargets(desired: DesiredState, endpoints: readonly Ser
     const port = wanted.get(`${e.stack}/${e.service}`);
     const metrics = e.ports.find((p) => p.containerPort === port && p.protocol === 'tcp');
     for (const r of metrics?.endpoints ?? []) {
-      const host = r.address.includes(':') && !r.address.startsWith('[') ? `[${r.address}]` : r.address;
+      const host = r.address.includes(':') ? `[${r.address}]` : r.address;
       groups.push({ targets: [`${host}:${r.port}`], labels: { cluster: desired.cluster.name, stack: e.stack, service: e.service, node: r.node, slot: r.slot } });
     }
   }

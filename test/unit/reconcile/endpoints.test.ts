@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ObservedContainer, ObservedState } from '../../../src/docker/types.js';
-import { nodeAddress, prometheusTargets, serviceEndpoints } from '../../../src/reconcile/report/endpoints.js';
+import { nodeAddress, prometheusTargets, replicaEndpoints } from '../../../src/reconcile/report/endpoints.js';
 import { loadInline } from '../manifests/support.js';
 
 function replica(node: string, service: string, slot: string, hostPort: number, o: Partial<ObservedContainer> = {}): ObservedContainer {
@@ -19,6 +19,7 @@ test('a node is reached at its address, else its tcp/ssh endpoint host, else loo
   assert.equal(nodeAddress({ endpoint: 'tcp://10.0.0.2:2376' }), '10.0.0.2');
   assert.equal(nodeAddress({ endpoint: 'ssh://deploy@web-1.internal' }), 'web-1.internal');
   assert.equal(nodeAddress({ endpoint: 'unix:///var/run/docker.sock' }), '127.0.0.1');
+  assert.equal(nodeAddress({ endpoint: 'tcp://[fd00::5]:2376' }), 'fd00::5');
 });
 
 test('only healthy running replicas are listed, at the observed host port; Prometheus gets one group per replica of opted-in services', async () => {
@@ -32,7 +33,7 @@ test('only healthy running replicas are listed, at the observed host port; Prome
       { name: 'node-b', up: true, containers: [replica('node-b', 'web', '2', 49160), replica('node-b', 'web', '4', 49161, { state: 'exited' })] },
     ],
   } as ObservedState;
-  const endpoints = serviceEndpoints(desired, observed);
+  const endpoints = replicaEndpoints(desired, observed);
   assert.deepEqual(endpoints, [{ stack: 'app', service: 'web', ports: [{ containerPort: 80, protocol: 'tcp', endpoints: [
     { node: 'node-a', address: '127.0.0.1', port: 49153, slot: '1' },
     { node: 'node-b', address: '10.0.0.2', port: 49160, slot: '2' },

@@ -43,6 +43,8 @@ export interface AppOptions {
   dockerConfigFile?: string;
   /** age identities for files committed encrypted (--age-key-file); without them such a commit is invalid. */
   ageKeys?: AgeKeyring;
+  /** --verify-signatures: trusted key files; every commit must be signed by one of them. */
+  verifySignatures?: string[];
   requestFollowUp?(reason: string): void;
   onEvent?(event: ExecutorEvent): void;
 }
@@ -103,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}),
     ...(options.secrets ? { onSecretValue: (value: string) => options.secrets?.add(value) } : {}),
     registryAuth,
+    ...(options.verifySignatures ? { verifySignatures: options.verifySignatures } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(notifier ? { notifier } : {}),
     ...(options.supersedeCheckMs ? { supersedeCheckMs: options.supersedeCheckMs } : {}),

@@ -9,7 +9,7 @@ export type DriftKind = (typeof DRIFT_KINDS)[number];
  * Results whose counters start at 0, so that the first failure after a restart shows up in
  * `increase()` (an alert cannot see a series go from absent to 1). Reverts count as `failed`.
  */
-export const RECONCILE_RESULTS = ['success', 'unchanged', 'failed', 'invalid', 'paused', 'superseded', 'error'] as const;
+export const RECONCILE_RESULTS = ['success', 'unchanged', 'failed', 'invalid', 'paused', 'superseded', 'untrusted', 'error'] as const;
 export const GIT_FETCH_RESULTS = ['success', 'error'] as const;
 
 export class FlotillaMetrics {

@@ -10,6 +10,7 @@ import type { CommandIO } from './io.js';
 import { gitToken, REPO_OPTIONS } from './repo-options.js';
 import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
 import { ageKeyring } from './age-key-option.js';
+import { VERIFY_SIGNATURES_OPTION, verifySignatureKeys } from './verify-signatures-option.js';
 
 const OPTIONS: OptionSpecs = {
   ...REPO_OPTIONS,
@@ -18,6 +19,7 @@ const OPTIONS: OptionSpecs = {
   'state-dir': { type: 'string', default: '.flotilla', value: 'DIR', description: 'Where state.json and the Git cache live' },
   'no-health-gate': { type: 'boolean', default: false, description: 'Do not wait for new containers to be healthy' },
   'docker-config': DOCKER_CONFIG_OPTION,
+  'verify-signatures': VERIFY_SIGNATURES_OPTION,
 };
 
 export const applyHelp = formatHelp(
@@ -32,6 +34,7 @@ export async function applyCommand(argv: string[], io: CommandIO): Promise<numbe
   const token = gitToken(options, io.env);
   const dockerConfig = dockerConfigFile(options, io.env);
   const ageKeys = ageKeyring(options, io.env);
+  const trustedKeys = verifySignatureKeys(options);
   const started = Date.now();
   const elapsed = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
   const app = await buildApp({
@@ -42,6 +45,7 @@ export async function applyCommand(argv: string[], io: CommandIO): Promise<numbe
     ...(token ? { gitToken: token } : {}),
     ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
     ...(ageKeys ? { ageKeys } : {}),
+    ...(trustedKeys ? { verifySignatures: trustedKeys } : {}),
     nodeGraceMs: 60_000,
     healthGate: !options['no-health-gate'],
     defaultMetrics: false,

@@ -19,6 +19,7 @@ import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './option
 import { GIT_TOKEN_FILE_OPTION, gitToken } from './repo-options.js';
 import { DOCKER_CONFIG_OPTION, dockerConfigFile } from './docker-config-option.js';
 import { AGE_KEY_FILE_OPTION, ageKeyring } from './age-key-option.js';
+import { VERIFY_SIGNATURES_OPTION, verifySignatureKeys } from './verify-signatures-option.js';
 import { applyMemoryMode, parseMemoryMode } from './memory-mode.js';
 import type { CommandIO } from './io.js';
 
@@ -31,6 +32,7 @@ export const RUN_OPTIONS: OptionSpecs = {
   listen: { type: 'string', default: '127.0.0.1:9797', value: 'HOST:PORT', description: 'Address of the HTTP API, metrics and webhooks' },
   'git-token-file': GIT_TOKEN_FILE_OPTION,
   'docker-config': DOCKER_CONFIG_OPTION,
+  'verify-signatures': VERIFY_SIGNATURES_OPTION,
   'age-key-file': AGE_KEY_FILE_OPTION,
   'webhook-secret-file': { type: 'string', value: 'FILE', description: 'File holding the webhook secret (or set FLOTILLA_WEBHOOK_SECRET)' },
   'api-token-file': { type: 'string', value: 'FILE', description: 'File holding the bearer token for POST /api/v1/sync (or set FLOTILLA_API_TOKEN)' },
@@ -69,6 +71,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
   for (const value of [token, apiToken, webhookSecret, githubToken, gitlabToken, giteaToken]) secrets.add(value);
   const dockerConfig = dockerConfigFile(options, io.env);
   const ageKeys = ageKeyring(options, io.env);
+  const trustedKeys = verifySignatureKeys(options);
   const app = await buildApp({
     repo: options.repo as string,
     branch: options.branch as string,
@@ -77,6 +80,7 @@ export async function runCommand(argv: string[], io: CommandIO): Promise<number>
     ...(token ? { gitToken: token } : {}),
     ...(dockerConfig ? { dockerConfigFile: dockerConfig } : {}),
     ...(ageKeys ? { ageKeys } : {}),
+    ...(trustedKeys ? { verifySignatures: trustedKeys } : {}),
     nodeGraceMs: parseDurationOption('node-grace', options['node-grace'] as string),
     healthGate: true,
     defaultMetrics: true,

@@ -24,6 +24,8 @@ export interface SyncPolicy {
   prune: boolean;
   selfHeal: boolean;
   revert: boolean;
+  /** Only commits signed by one of these keys are applied (files on the controller's host). */
+  verifySignatures?: { keys: string[] };
 }
 
 export interface AdmissionPolicy {
@@ -37,7 +39,7 @@ export interface AdmissionPolicy {
   allowCgroupParent?: boolean;
 }
 
-export type NotificationEvent = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down';
+export type NotificationEvent = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down' | 'untrusted';
 
 export interface NotificationSpec {
   name: string;

@@ -56,6 +56,7 @@ export function normalizeCluster(source: YamlSource, problems: ManifestProblem[]
       prune: typeof sync.prune === 'boolean' ? sync.prune : DEFAULT_SYNC.prune,
       selfHeal: typeof sync.selfHeal === 'boolean' ? sync.selfHeal : DEFAULT_SYNC.selfHeal,
       revert: typeof sync.revert === 'boolean' ? sync.revert : DEFAULT_SYNC.revert,
+      ...(isRecord(sync.verifySignatures) && Array.isArray(sync.verifySignatures.keys) ? { verifySignatures: { keys: sync.verifySignatures.keys.filter((k): k is string => typeof k === 'string') } } : {}),
     },
     policy: {
       allowPrivileged: policy.allowPrivileged === true,
@@ -76,7 +77,7 @@ function toNotification(raw: Raw): NotificationSpec {
   return {
     name: String(name),
     provider: provider as NotificationSpec['provider'],
-    events: Array.isArray(events) ? (events as NotificationSpec['events']) : ['deployed', 'failed', 'reverted', 'drift', 'validation_failed', 'node_down'],
+    events: Array.isArray(events) ? (events as NotificationSpec['events']) : ['deployed', 'failed', 'reverted', 'drift', 'validation_failed', 'node_down', 'untrusted'],
     options,
   };
 }

@@ -33,6 +33,11 @@ export function deployStatus(event: FleetEvent, maxDescription: number): { sha: 
       state = 'failure';
       text = `Reverted on ${event.cluster}: ${event.message}`;
       break;
+    case 'untrusted':
+      // The commit's author sees why it was not deployed, on the commit itself.
+      state = 'failure';
+      text = `Not applied to ${event.cluster}: ${event.message}`;
+      break;
     default:
       return undefined;
   }

@@ -12,6 +12,7 @@ const HEADLINE: Record<FleetEventType, { emoji: string; title: string }> = {
   reverted: { emoji: ':rewind:', title: 'Reverted' },
   drift: { emoji: ':warning:', title: 'Drift' },
   validation_failed: { emoji: ':no_entry:', title: 'Invalid commit' },
+  untrusted: { emoji: ':lock:', title: 'Untrusted commit' },
   node_down: { emoji: ':rotating_light:', title: 'Node down' },
 };
 

@@ -3,7 +3,7 @@
 // repeated drift) belongs to the dispatcher, so a slow or failing provider can never fail
 // or delay a deploy.
 
-export type FleetEventType = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down';
+export type FleetEventType = 'deployed' | 'failed' | 'reverted' | 'drift' | 'validation_failed' | 'node_down' | 'untrusted';
 
 export interface FleetEvent {
   type: FleetEventType;

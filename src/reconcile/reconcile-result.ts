@@ -2,7 +2,7 @@
 // the rollout stages it hands a result to, which must not import the reconciler back.
 import type { DesiredState } from '../manifests/model.js';
 
-export type ReconcileResult = 'success' | 'unchanged' | 'failed' | 'invalid' | 'reverted' | 'revert-failed' | 'paused' | 'superseded' | 'error';
+export type ReconcileResult = 'success' | 'unchanged' | 'failed' | 'invalid' | 'reverted' | 'revert-failed' | 'paused' | 'superseded' | 'untrusted' | 'error';
 
 export interface Target {
   revision: string;

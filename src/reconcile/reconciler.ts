@@ -30,7 +30,8 @@ import { CommitLedger, NO_CHANGES } from './rollout/commit-ledger.js';
 import { DesiredStateCache } from './rollout/desired-cache.js';
 import type { GoodSnapshot } from './rollout/good-snapshot.js';
 import { concludeRollout, type RolloutContext } from './rollout/conclude-rollout.js';
-import { driftEvent, nodeDownEvent, validationFailedEvent } from './rollout/fleet-events.js';
+import { driftEvent, nodeDownEvent, untrustedCommitEvent, validationFailedEvent } from './rollout/fleet-events.js';
+import { SignatureGate, UntrustedCommitError } from './rollout/signature-gate.js';
 import { watchForNewerCommit } from './rollout/supersede.js';
 
 export interface ReconcilerDeps {
@@ -63,6 +64,8 @@ export interface ReconcilerDeps {
   engine?: Engine;
   /** Credentials for image pulls (spec.registries, the controller's Docker config). */
   registryAuth?: RegistryAuth;
+  /** --verify-signatures: trusted key files that apply whatever cluster.yaml says. */
+  verifySignatures?: string[];
 }
 
 export class Reconciler {
@@ -77,6 +80,9 @@ export class Reconciler {
   /** Whether this reconcile recorded an error; if not, an old one is cleared at the end. */
   private errorRecorded = false;
   private readonly notifier: Notifier;
+  private readonly signatures: SignatureGate;
+  /** The head this reconcile refused for its signature, if it did. */
+  private untrusted: string | undefined;
   /** Carries the cluster's name on every line once a commit has been loaded. */
   private log: Logger;
 
@@ -85,6 +91,7 @@ export class Reconciler {
     this.notifier = deps.notifier ?? noNotifier;
     this.log = deps.log;
     this.desiredCache = new DesiredStateCache(deps.source, deps.clusterPath, deps.snapshot, { ...(deps.digestKey ? { digestKey: deps.digestKey } : {}), ...(deps.ageKeys ? { ageKeys: deps.ageKeys } : {}), ...(deps.onSecretValue ? { onSecretValue: deps.onSecretValue } : {}), requireAgeKeys: true });
+    this.signatures = new SignatureGate(deps.source, deps.verifySignatures);
     this.engine = deps.engine ?? new HostsEngine({ pool: deps.pool, clock: deps.clock, nodeGraceMs: deps.nodeGraceMs, healthGate: deps.healthGate });
   }
 
@@ -127,6 +134,7 @@ export class Reconciler {
     const startedAt = this.deps.clock.now();
     this.current.phase = 'reconciling';
     this.errorRecorded = false;
+    this.untrusted = undefined;
     let result: ReconcileResult = 'error';
     try {
       const target = await this.resolveTarget();
@@ -145,9 +153,11 @@ export class Reconciler {
         result = await this.rollOut(target, plan, run.signal);
       }
     } catch (err) {
-      result = err instanceof ValidationError ? 'invalid' : 'error';
+      result = err instanceof ValidationError ? 'invalid' : err instanceof UntrustedCommitError ? 'untrusted' : 'error';
       this.recordError(err);
     } finally {
+      // A refused head leaves the fleet as it runs (healed to it); the reconcile reports the refusal.
+      if (this.untrusted && (result === 'unchanged' || result === 'success')) result = 'untrusted';
       await this.finish(run, startedAt, result);
     }
     return result;
@@ -244,6 +254,9 @@ export class Reconciler {
     if (this.ledger.isQuarantined(head)) {
       if (!lastGood) throw Object.assign(new Error(`commit ${head} is quarantined and there is no good commit to stay on; push a fix`), { code: 'QUARANTINED' });
       revision = lastGood;
+    } else {
+      const refused = await this.refuseUntrusted(head);
+      if (refused) return refused;
     }
     const loaded = await this.desiredCache.load(revision);
     this.deps.metrics.trackedCommitInvalid.set(loaded.state ? 0 : 1);
@@ -265,6 +278,36 @@ export class Reconciler {
     // Notifications follow the commit being converged to (idempotent when unchanged).
     if (isConfigurableNotifier(this.notifier)) this.notifier.configure(loaded.state.cluster.notifications);
     return { revision, desired: loaded.state, mode: revision === this.ledger.state.applied ? 'resync' : 'sync' };
+  }
+
+  /**
+   * Step 1½: with signature verification on, an unsigned or untrusted head is not applied;
+   * the fleet stays on (and is healed to) the commit it runs. Undefined: go on with the head.
+   */
+  private async refuseUntrusted(head: string): Promise<Target | undefined> {
+    const applied = this.ledger.state.applied;
+    if (head === applied) return undefined;
+    const running = this.lastValid ?? (applied ? await this.loadApplied(applied) : undefined);
+    const { verdict, firstRefusal } = await this.signatures.admit(head, running?.desired.cluster, async () => (await this.desiredCache.load(head)).state?.cluster);
+    if (!verdict || verdict.trusted) {
+      if (verdict) this.log.info({ commit: head, signer: verdict.signer }, 'commit signature verified');
+      return undefined;
+    }
+    this.untrusted = head;
+    if (firstRefusal) this.notifier.notify(untrustedCommitEvent(this.current.cluster ?? running?.desired.cluster.name ?? 'unknown', head, verdict.reason, running?.revision, this.deps.clock.now()));
+    const error = new UntrustedCommitError(`commit ${head} is not applied: ${verdict.reason}`);
+    if (!running) throw error;
+    this.recordError(error, head);
+    return { ...running, mode: running.revision === applied ? 'resync' : 'sync' };
+  }
+
+  /** The applied commit, loaded (after a restart, before any commit was): what an untrusted head leaves running. */
+  private async loadApplied(revision: string): Promise<{ revision: string; desired: DesiredState } | undefined> {
+    const loaded = await this.desiredCache.load(revision);
+    if (!loaded.state) return undefined;
+    this.lastValid = { revision, desired: loaded.state };
+    this.current.cluster = loaded.state.cluster.name;
+    return this.lastValid;
   }
 
   /** Step 3: the engine's one observation of the cluster; an unreachable node is marked down. */
@@ -320,7 +363,7 @@ export class Reconciler {
     if (!this.errorRecorded && !this.ledger.state.paused) delete this.current.lastError;
     this.current.lastReconcile = { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), durationMs: finishedAt - startedAt, result, reasons: run.reasons };
     this.syncStatusFromState();
-    this.current.phase = this.ledger.state.paused ? 'paused' : result === 'invalid' ? 'stalled' : 'idle';
+    this.current.phase = this.ledger.state.paused ? 'paused' : result === 'invalid' || result === 'untrusted' ? 'stalled' : 'idle';
     // Every revert counts as a failure (DESIGN.md), and is counted on its own as well.
     const metricResult = result === 'reverted' || result === 'revert-failed' ? 'failed' : result;
     this.deps.metrics.reconcileTotal.inc({ result: metricResult });

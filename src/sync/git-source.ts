@@ -34,6 +34,8 @@ export interface GitSource {
   fetchRef(ref: string): Promise<string>;
   /** For logs and status; never contains credentials. */
   describe(): string;
+  /** The raw commit object (headers, signature and message), for signature checks; absent for a plain directory. */
+  commitObject?(revision: string): Promise<Uint8Array>;
 }
 
 export interface GitSourceOptions {
@@ -118,6 +120,10 @@ function remoteSource(url: string, options: GitSourceOptions): GitSource {
       return refFetches.run(full, () => mirror.fetch(full, full === branchRef));
     },
     describe: () => `${mirror.url} (branch ${options.branch})`,
+    async commitObject(revision) {
+      await mirror.ensureCommit(revision);
+      return rawCommit(location(), revision);
+    },
   };
 }
 
@@ -153,6 +159,10 @@ function localGitSource(dir: string, gitdir: string, branch: string): GitSource 
     },
     fetchRef: async (ref) => resolveLocal(fullRef(ref, dir)),
     describe: () => `git repository ${dir} (branch ${branch})`,
+    async commitObject(revision) {
+      await ensure(revision);
+      return rawCommit(location(), revision);
+    },
   };
 }
 
@@ -207,6 +217,12 @@ function fullRef(ref: string, where: string): string {
 interface Location {
   gitdir: string;
   cache: object;
+}
+
+async function rawCommit(at: Location, oid: string): Promise<Uint8Array> {
+  const { object } = await git.readObject({ fs, gitdir: at.gitdir, oid, format: 'content', cache: at.cache });
+  // format 'content' always gives the object's bytes; the union type also covers parsed forms.
+  return object as Uint8Array;
 }
 
 async function describeCommit(at: Location, oid: string): Promise<FetchResult> {

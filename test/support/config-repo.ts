@@ -21,6 +21,8 @@ export interface SyncPolicy {
   prune?: boolean;
   selfHeal?: boolean;
   revert?: boolean;
+  /** Trusted key files: only commits signed by one of them are applied. */
+  verifySignatures?: { keys: string[] };
 }
 
 export interface ClusterConfig {

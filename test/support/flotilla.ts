@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
 import { silentLogger } from '../../src/log.js';
 import type { EngineNode } from '../../src/docker/engine-node.js';
+import type { Notifier } from '../../src/notify/types.js';
 import type { ReconcileResult } from '../../src/reconcile/reconcile-result.js';
 import type { DaemonStatus } from '../../src/reconcile/report/status.js';
 import { packageRoot } from '../../src/package-root.js';
@@ -22,6 +23,10 @@ export interface InProcessOptions {
   healthGate?: boolean;
   /** age identities for encrypted files in the repo (--age-key-file). */
   ageKeys?: AgeKeyring;
+  /** As --verify-signatures gives them. */
+  verifySignatures?: string[];
+  /** Receives every fleet event instead of the configured providers. */
+  notifier?: Notifier;
 }
 
 export interface InProcessFlotilla {
@@ -44,6 +49,8 @@ export async function startInProcess(o: InProcessOptions): Promise<InProcessFlot
     stateDir,
     ...(o.token ? { gitToken: o.token } : {}),
     ...(o.ageKeys ? { ageKeys: o.ageKeys } : {}),
+    ...(o.verifySignatures ? { verifySignatures: o.verifySignatures } : {}),
+    ...(o.notifier ? { notifier: o.notifier } : {}),
     nodeGraceMs: o.nodeGraceMs ?? 60_000,
     healthGate: o.healthGate ?? true,
     defaultMetrics: false,

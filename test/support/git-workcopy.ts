@@ -13,6 +13,8 @@ export interface CommitOptions {
   branch?: string;
   /** Base of a new branch (default main). */
   from?: string;
+  /** `git -c` settings for the commit, e.g. signing (see signing.ts). */
+  gitConfig?: Record<string, string>;
 }
 
 export interface WorkCopy {
@@ -82,7 +84,8 @@ export async function commitFiles(wc: WorkCopy, files: FileChanges, message: str
     }
   }
   await git('add', '-A');
-  await git('commit', '-q', '--allow-empty', '-m', message);
+  const config = Object.entries(opts.gitConfig ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  await git(...config, 'commit', '-q', '--allow-empty', '-m', message);
   await git('push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
   return (await git('rev-parse', 'HEAD')).stdout.trim();
 }

@@ -55,6 +55,17 @@ export function validationFailedEvent(cluster: string, revision: string, problem
   }, at);
 }
 
+export function untrustedCommitEvent(cluster: string, revision: string, reason: string, stayingOn: string | undefined, at: number): FleetEvent {
+  return event('untrusted', cluster, {
+    revision,
+    stacks: [],
+    services: [],
+    nodes: [],
+    message: `${cluster}: commit ${short(revision)} is not applied: ${reason}; the cluster stays on ${stayingOn ? short(stayingOn) : 'what it runs'}`,
+    details: { reason },
+  }, at);
+}
+
 export function nodeDownEvent(cluster: string, node: string, error: string | undefined, at: number): FleetEvent {
   return event('node_down', cluster, { stacks: [], services: [], nodes: [node], message: `${cluster}: node ${node} does not answer${error ? ` (${error})` : ''}; its replicas are rescheduled if it stays down past the grace period`, details: { error } }, at);
 }

@@ -96,7 +96,7 @@ test('no commit or container id is a label value outside flotilla_revision_info'
 test('counters of reconcile and fetch results start at zero, so the first failure is visible to increase()', async () => {
   const scraped = await scrape(new FlotillaMetrics(false));
   const results = series(scraped, 'flotilla_reconcile_total').map((s) => s.labels.result).sort();
-  assert.deepEqual(results, ['error', 'failed', 'invalid', 'paused', 'success', 'superseded', 'unchanged']);
+  assert.deepEqual(results, ['error', 'failed', 'invalid', 'paused', 'success', 'superseded', 'unchanged', 'untrusted']);
   assert.deepEqual(series(scraped, 'flotilla_git_fetch_total').map((s) => [s.labels.result, s.value]).sort(), [['error', 0], ['success', 0]]);
 });
 

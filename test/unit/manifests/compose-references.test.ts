@@ -227,3 +227,24 @@ test('a symbolic link named by extends or include is refused as for env_file', a
   const result = await loadDesiredState(await directoryReader(dir), 'clusters/c');
   assert.deepEqual(problems(result), ['stacks/app/outside.yaml:1: stacks/app/outside.yaml is a symbolic link to a file outside the repository; Flotilla reads only files inside it (copy the file into the repository)']);
 });
+
+test('an included project that extends a file of its own resolves that file from its own directory', async () => {
+  const result = await load({
+    'stacks/app/compose.yaml': 'include: [../mon/compose.yaml]\n',
+    'stacks/mon/compose.yaml': 'services:\n  prom:\n    extends: { file: base/defaults.yaml, service: prom }\n    configs: [prom.yml]\nconfigs:\n  prom.yml: { file: ./prometheus.yml }\n',
+    'stacks/mon/base/defaults.yaml': 'services:\n  prom:\n    image: prom:1\n    volumes: ["./rules:/etc/rules"]\n    configs: [{ source: prom.yml, target: /prom.yml, mode: 0400 }]\n',
+    'stacks/mon/base/rules/a.yml': 'groups: []\n',
+    'stacks/mon/prometheus.yml': 'scrape_configs: []\n',
+  });
+  const prom = service(result, 'prom');
+  // The short `prom.yml` (target /prom.yml) and the base's long entry share their target: one entry, the local one.
+  assert.deepEqual(prom.files?.map((f) => [f.name, f.target, f.mode.toString(8)]), [['prom.yml', '/prom.yml', '444'], ['stacks/mon/base/rules', '/etc/rules', '444']]);
+});
+
+test('a problem in an included service is reported in the included file', async () => {
+  const result = await load({
+    'stacks/app/compose.yaml': 'include: [db.yaml]\nservices:\n  web: { image: x }\n',
+    'stacks/app/db.yaml': 'services:\n  db:\n    image: postgres:16\n    networks: [bakend]\nnetworks:\n  backend: {}\n',
+  });
+  assert.deepEqual(problems(result), ['stacks/app/db.yaml:4: network "bakend" is not declared under the top-level `networks:`; did you mean "backend"?']);
+});

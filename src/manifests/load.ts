@@ -18,6 +18,7 @@ import { checkPlacement } from './placement-checks.js';
 import { checkSwarmKeys } from './swarm-keys.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 import { readStackFiles } from './stack-files.js';
+import { resolveComposeReferences } from './compose-refs/resolve.js';
 import { fallbackDigestKey } from './file-digest.js';
 import type { AgeKeyring } from './secrets/age-identities.js';
 import { LOCKED_VALUE_PLACEHOLDER, LockedVariables, openRepoFile, type EncryptedFileContext } from './secrets/open-repo-file.js';
@@ -130,8 +131,12 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   const vars = envContent ? await readEnvFile(envPath, envContent, encrypted, secretValues) : new Map<string, string>();
   const before = problems.length;
   // Interpolation edits the AST before the plain value is built, so that happens once.
-  const source = parseYamlSource(file, content, problems, (parsed) => interpolateDocument(parsed, vars, problems));
-  if (!source || problems.length > before) return undefined;
+  const parsed = parseYamlSource(file, content, problems, (doc) => interpolateDocument(doc, vars, problems));
+  if (!parsed || problems.length > before) return undefined;
+  // extends and include: one document from here on, positions kept per file.
+  const resolved = await resolveComposeReferences({ reader, root: parsed, vars, readVars: (path, bytes) => readEnvFile(path, bytes, encrypted, secretValues), problems });
+  if (!resolved || problems.length > before) return undefined;
+  const source = resolved.source;
   if (tooManyServices(source, problems)) return undefined;
   if (!validateAgainstSchema('compose', source, problems)) return undefined;
 
@@ -154,6 +159,8 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
   }
   if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
   problems.push(...inlineCredentialProblems(source));
+  // An included file's own x- blocks are not part of the merged document but are in Git all the same.
+  for (const other of resolved.referenced) problems.push(...inlineCredentialProblems(other).filter((p) => !problems.some((q) => q.file === p.file && q.line === p.line && q.col === p.col)));
   return { stack, source };
 }
 

@@ -13,7 +13,6 @@ export const BUILD_REFUSED = 'Flotilla deploys images and never builds them; bui
 /** Keys users commonly bring from Compose or Swarm that Flotilla refuses, with the reason. */
 const UNSUPPORTED_COMPOSE_KEYS: Record<string, string> = {
   links: 'links are obsolete; services on one network reach each other by service name',
-  extends: '`extends` is not supported; share settings with an `x-` anchor and a `<<:` merge key instead',
 };
 
 /** Swarm keys people put directly on a service instead of under `deploy:`. */

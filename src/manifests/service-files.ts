@@ -113,8 +113,7 @@ function idOf(written: unknown, at: JsonPath, report: (path: JsonPath, message: 
  */
 function modeOf(value: unknown, at: JsonPath, ctx: StackFileContext, report: (path: JsonPath, message: string) => void): number | undefined {
   if (value === undefined) return DEFAULT_MODE;
-  const node = ctx.source.doc.getIn(at, true) as { source?: unknown } | undefined;
-  const written = typeof node?.source === 'string' ? node.source : String(value);
+  const written = ctx.source.writtenScalar(at) ?? String(value);
   let mode: number | undefined;
   if (/^0o?[0-7]+$/.test(written)) mode = parseInt(written.replace(/^0o?/, '') || '0', 8);
   else if (/^\d+$/.test(written)) mode = Number(written);

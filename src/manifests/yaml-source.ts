@@ -26,6 +26,8 @@ export interface YamlSource {
   locate(path: JsonPath, at?: 'key' | 'value'): { line: number; col: number };
   locateOffset(offset: number): { line: number; col: number };
   problem(path: JsonPath, message: string, at?: 'key' | 'value'): ManifestProblem;
+  /** The scalar at `path` as written in the file (`0440` stays `0440`), or undefined. */
+  writtenScalar(path: JsonPath): string | undefined;
   /** Recomputes `value` from the AST. */
   refresh(): ManifestProblem[];
 }
@@ -79,6 +81,10 @@ export function parseYamlSource(file: string, content: string | Uint8Array, prob
     locateOffset: at,
     problem(path, message, which = 'value') {
       return { file, ...this.locate(path, which), pointer: toPointer(path), message };
+    },
+    writtenScalar(path) {
+      const node = doc.getIn(path, true) as { source?: unknown } | undefined;
+      return typeof node?.source === 'string' ? node.source : undefined;
     },
     refresh() {
       try {

@@ -67,7 +67,7 @@ function filesOf(image: TestImage): Record<string, string> {
   return files;
 }
 
-function buildRootfs(dir: string, busybox: string, files: Record<string, string>): void {
+export function buildRootfs(dir: string, busybox: string, files: Record<string, string>): void {
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'root', 'tmp', 'www']) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(join(dir, 'tmp'), 0o1777);
   writeFileSync(join(dir, 'bin/busybox'), readFileSync(busybox), { mode: 0o755 });

@@ -81,7 +81,7 @@ test('exactly the entries that use a host feature need a policy switch; the rest
   }
   assert.deepEqual(needing, Object.keys(POLICY).sort());
   const share = (entries.length - needing.length) / entries.length;
-  assert.equal(`${entries.length - needing.length}/${entries.length}`, '3/5', `share validating with no change at all: ${share}`);
+  assert.equal(`${entries.length - needing.length}/${entries.length}`, '4/6', `share validating with no change at all: ${share}`);
 });
 
 test('the corpus files mean what they say: repo files delivered, fixed names kept, debug profile left out', async () => {
@@ -92,6 +92,13 @@ test('the corpus files mean what they say: repo files delivered, fixed names kep
   assert.deepEqual(web?.services.find((s) => s.name === 'db')?.files?.map((f) => [f.kind, f.target]), [['secret', '/run/secrets/db_password']]);
   const queue = (await load('queue-worker')).state?.stacks[0];
   assert.deepEqual(queue?.services.map((s) => s.name), ['redis', 'worker', 'scheduler']);
+  const blog = (await load('blog-include-extends')).state?.stacks[0];
+  assert.deepEqual(blog?.services.map((s) => s.name), ['web', 'jobs', 'postgres'], 'the extended base is not deployed; the included database is');
+  const jobs = blog?.services.find((s) => s.name === 'jobs');
+  assert.equal(jobs?.environment.LOG_LEVEL, 'warn');
+  assert.equal(jobs?.environment.BLOG_TITLE, 'Field notes');
+  assert.deepEqual(jobs?.files?.map((f) => [f.name, f.target]), [['pg_password', '/run/secrets/pg_password'], ['stacks/blog-include-extends/config/blog.toml', '/etc/blog/blog.toml']]);
+  assert.deepEqual(blog?.services.find((s) => s.name === 'postgres')?.files?.map((f) => [f.name, f.directory]), [['pg_password', false], ['stacks/blog-include-extends/database/initdb', true]]);
   const traefik = (await load('traefik-proxy', POLICY['traefik-proxy']?.policy)).state?.stacks[0];
   assert.deepEqual(traefik?.services.find((s) => s.name === 'reverse-proxy')?.networkEndpoints, { proxy: { aliases: [], ipv4Address: '172.30.0.2' } });
 });

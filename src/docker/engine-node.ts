@@ -65,7 +65,7 @@ export class EngineNode implements DockerNode, EngineEventSource {
     }
   }
 
-  async pullImage(ref: string, credentials?: PullCredentials): Promise<void> {
+  async pullImage(ref: string, credentials?: PullCredentials, platform?: string): Promise<void> {
     this.calls.pullImage++;
     const timeoutMs = this.connection.pullTimeoutMs;
     const controller = new AbortController();
@@ -80,7 +80,7 @@ export class EngineNode implements DockerNode, EngineEventSource {
     answerTimer?.unref();
     const unanswered = (): ImagePullError => new ImagePullError(this.name, ref, `Docker did not answer within ${seconds(answerTimeoutMs)}: it is still resolving or connecting to the registry, or the registry does not respond`, { ...context, reason: 'unreachable' });
     try {
-      const request: EngineRequest = { method: 'POST', path: '/images/create', query: { ...splitImageRef(ref) }, ok: [200], ...(credentials ? { registryAuth: credentials.header } : {}) };
+      const request: EngineRequest = { method: 'POST', path: '/images/create', query: { ...splitImageRef(ref), ...(platform ? { platform } : {}) }, ok: [200], ...(credentials ? { registryAuth: credentials.header } : {}) };
       let stream: NodeJS.ReadableStream & { destroy(): void };
       try {
         stream = (await this.transport.request(request, controller.signal, true)) as NodeJS.ReadableStream & { destroy(): void };
@@ -137,8 +137,8 @@ export class EngineNode implements DockerNode, EngineEventSource {
     }
   }
 
-  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
-    const created = await this.call('createContainer', 'create container', name, { method: 'POST', path: '/containers/create', query: { name }, body, ok: [200, 201] });
+  async createContainer(name: string, body: ContainerCreateBody, platform?: string): Promise<string> {
+    const created = await this.call('createContainer', 'create container', name, { method: 'POST', path: '/containers/create', query: { name, ...(platform ? { platform } : {}) }, body, ok: [200, 201] });
     const id = (created as { Id?: unknown } | null)?.Id;
     if (typeof id !== 'string') throw toDockerError(this.name, 'create container', new Error('Docker answered without a container id'), { subject: name });
     return id;

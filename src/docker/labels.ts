@@ -13,6 +13,8 @@ export const LABEL = {
   files: 'flotilla.files',
   /** Keyed digests of environment variables whose values come from encrypted files (never the values). */
   sealedEnv: 'flotilla.sealed-env',
+  /** Compose `platform`, sent on pull and create (a query parameter, not part of the body), so it is in the spec hash here. */
+  platform: 'flotilla.platform',
 } as const;
 
 /** A service's `container_name` (valid with one replica only) replaces the generated name. */

@@ -3,6 +3,8 @@
 // and read defensively: one odd container must not fail the observation of a whole node.
 import type { ContainerCreateBody, ContainerHealthView, ContainerState, NodeFacts, ObservedContainer, PublishedPort } from './types.js';
 
+import { normalizeArch } from '../manifests/platform.js';
+
 type Json = Record<string, unknown>;
 
 const STATES: ReadonlySet<string> = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
@@ -34,6 +36,12 @@ export function healthFromStatus(status: string): ObservedContainer['health'] {
   const m = /\((healthy|unhealthy|health: starting)\)/.exec(status);
   if (!m) return undefined;
   return m[1] === 'health: starting' ? 'starting' : (m[1] as 'healthy' | 'unhealthy');
+}
+
+/** The list call has no exit code either; an exited container's Status reads "Exited (137) 2 hours ago". */
+export function exitCodeFromStatus(status: string): number | undefined {
+  const m = /^Exited \((-?\d+)\)/.exec(status);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The container's own name from Names; legacy links add "/other/alias" entries, skipped. */
@@ -80,6 +88,8 @@ export function parseListedContainer(node: string, raw: unknown): ObservedContai
   };
   const health = healthFromStatus(str(c.Status));
   if (health !== undefined) out.health = health;
+  const exitCode = exitCodeFromStatus(str(c.Status));
+  if (out.state === 'exited' && exitCode !== undefined) out.exitCode = exitCode;
   return out;
 }
 
@@ -108,7 +118,10 @@ export function parseInspect(raw: unknown): ContainerHealthView {
 /** GET /info. */
 export function parseInfo(raw: unknown): NodeFacts {
   const i = obj(raw);
-  return { cpus: num(i.NCPU), memoryBytes: num(i.MemTotal), serverVersion: str(i.ServerVersion, 'unknown') };
+  const facts: NodeFacts = { cpus: num(i.NCPU), memoryBytes: num(i.MemTotal), serverVersion: str(i.ServerVersion, 'unknown') };
+  if (str(i.OSType)) facts.os = str(i.OSType).toLowerCase();
+  if (str(i.Architecture)) facts.arch = normalizeArch(str(i.Architecture));
+  return facts;
 }
 
 /**

@@ -31,6 +31,8 @@ export class RecordingDockerNode implements DockerNode {
   private readonly pulled = new Set<string>();
   /** The X-Registry-Auth each pull sent (none: anonymous), in call order; the call log keeps only the image. */
   readonly pullCredentials: Array<{ image: string; header?: string }> = [];
+  /** The `platform` each pull and create asked for (only those that asked), in call order. */
+  readonly platforms: Array<{ call: 'pull' | 'create'; name: string; platform: string }> = [];
   private readonly healthyAfter: number;
   private readonly facts: NodeFacts;
   private seq = 0;
@@ -82,6 +84,7 @@ export class RecordingDockerNode implements DockerNode {
         publishedPorts: c.state === 'running' || c.state === 'paused' ? portsOf(c.body) : [], createdAt: c.createdAt,
       };
       if (c.health !== undefined && c.state === 'running') out.health = c.health;
+      if (c.state === 'exited') out.exitCode = c.exitCode;
       return out;
     });
   }
@@ -96,8 +99,9 @@ export class RecordingDockerNode implements DockerNode {
     this.enter('hasImage');
     return this.imagePresent(ref);
   }
-  async pullImage(ref: string, credentials?: PullCredentials): Promise<void> {
+  async pullImage(ref: string, credentials?: PullCredentials, platform?: string): Promise<void> {
     this.enter('pullImage', ['pull', ref]);
+    if (platform !== undefined) this.platforms.push({ call: 'pull', name: ref, platform });
     this.pullCredentials.push({ image: ref, ...(credentials ? { header: credentials.header } : {}) });
     const fails = this.behaviours.get(ref)?.pullFails;
     if (fails !== undefined) throw new ImagePullError(this.name, ref, fails, credentials ? { credentialSource: credentials.source } : {});
@@ -120,8 +124,9 @@ export class RecordingDockerNode implements DockerNode {
     if (!c.networks.includes(network)) c.networks.push(network);
   }
 
-  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
+  async createContainer(name: string, body: ContainerCreateBody, platform?: string): Promise<string> {
     this.enter('createContainer', ['create', name]);
+    if (platform !== undefined) this.platforms.push({ call: 'create', name, platform });
     if (!VALID_NAME.test(name)) throw new DockerApiError(this.name, 'create container', 400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, name);
     if (this.container(name)) throw new ContainerConflictError(this.name, 'create container', name, `Conflict. The container name "/${name}" is already in use`);
     if (!this.imagePresent(body.Image)) throw new ImageNotFoundError(this.name, 'create container', body.Image);

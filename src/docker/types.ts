@@ -5,6 +5,9 @@ export interface NodeFacts {
   cpus: number;
   memoryBytes: number;
   serverVersion: string;
+  /** `OSType` (linux, windows) and `Architecture` normalized to image names (amd64, arm64); absent when Docker does not say. */
+  os?: string;
+  arch?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -29,6 +32,8 @@ export interface ObservedContainer {
   publishedPorts: PublishedPort[];
   /** Unix seconds. */
   createdAt: number;
+  /** The exit code of an exited container, from the list's Status ("Exited (0) 3 seconds ago"). */
+  exitCode?: number;
 }
 
 export interface ObservedNode {
@@ -136,12 +141,13 @@ export interface DockerNode {
   info(): Promise<NodeFacts>;
   ping(): Promise<void>;
   hasImage(ref: string): Promise<boolean>;
-  /** Without credentials the pull is anonymous. */
-  pullImage(ref: string, credentials?: PullCredentials): Promise<void>;
+  /** Without credentials the pull is anonymous; `platform` (os/arch[/variant]) picks the image of that platform. */
+  pullImage(ref: string, credentials?: PullCredentials, platform?: string): Promise<void>;
   /** Idempotent: an existing network of that name is left as it is. */
   ensureNetwork(spec: NetworkCreate): Promise<void>;
   ensureVolume(spec: VolumeCreate): Promise<void>;
-  createContainer(name: string, body: ContainerCreateBody): Promise<string>;
+  /** `platform` (Compose `platform`) makes Docker use the local image of that platform, or refuse. */
+  createContainer(name: string, body: ContainerCreateBody, platform?: string): Promise<string>;
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   removeContainer(id: string): Promise<void>;

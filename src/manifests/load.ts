@@ -16,6 +16,7 @@ import { parseDotenv } from './dotenv.js';
 import { decodeUtf8 } from './utf8.js';
 import { checkPlacement } from './placement-checks.js';
 import { checkSwarmKeys } from './swarm-keys.js';
+import { swarmDependencyWarnings } from './dependency-conditions.js';
 import { checkAcrossStacks, type LoadedStack } from './cross-stack-checks.js';
 import { readStackFiles } from './stack-files.js';
 import { resolveComposeReferences } from './compose-refs/resolve.js';
@@ -157,7 +158,10 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
       problems.push(source.problem(['services', service.name], `service "${service.name}": its ${field} would hold a value from an encrypted file in clear; values of encrypted files may go into \`environment\` (or be delivered as \`secrets:\`), nowhere else`, 'key'));
     }
   }
-  if (cluster.engine === 'swarm') checkSwarmKeys(source, problems);
+  if (cluster.engine === 'swarm') {
+    checkSwarmKeys(source, problems);
+    swarmDependencyWarnings(source, warnings);
+  }
   problems.push(...inlineCredentialProblems(source));
   // An included file's own x- blocks are not part of the merged document but are in Git all the same.
   for (const other of resolved.referenced) problems.push(...inlineCredentialProblems(other).filter((p) => !problems.some((q) => q.file === p.file && q.line === p.line && q.col === p.col)));

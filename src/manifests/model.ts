@@ -154,6 +154,14 @@ export interface RestartPolicySpec {
   maxAttempts?: number;
 }
 
+export type DependencyConditionName = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+
+export interface DependencyCondition {
+  condition: DependencyConditionName;
+  /** `required: false`: a dependency with no replica to wait for is skipped, not a failure. */
+  required: boolean;
+}
+
 export interface DeploySpec {
   mode: 'replicated' | 'global';
   /** Replica count for replicated mode; ignored for global. */
@@ -195,7 +203,21 @@ export interface ServiceSpec {
   stopGracePeriodMs?: number;
   stopSignal?: string;
   extraHosts: string[];
+  /** Services this one is rolled after (every depends_on entry, short or long form). */
   dependsOn: string[];
+  /**
+   * The long form's `condition` per dependency (dependency-conditions.ts): what the
+   * dependency's replicas must be before this service's replicas are created or started.
+   * Absent when depends_on uses the short form only (ordering, as before).
+   */
+  dependencyConditions?: Record<string, DependencyCondition>;
+  /**
+   * A one-shot job: another service waits for it with `service_completed_successfully`, so
+   * its containers run to exit 0 (success, not drift) and are never restarted by Docker.
+   */
+  runsOnce?: boolean;
+  /** `platform` (os/arch[/variant], arch normalized): a scheduling constraint, and sent on pull and create. */
+  platform?: string;
   privileged: boolean;
   deploy: DeploySpec;
   /** Compose keys that map one-to-one onto the container; absent when not written. */

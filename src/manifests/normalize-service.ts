@@ -15,6 +15,7 @@ import { serviceEndpoints } from './network-keys.js';
 import type { StackFileContext } from './declared-files.js';
 import { relativeBind } from './repo-binds.js';
 import { serviceFiles, type ServiceFileContext } from './service-files.js';
+import { parsePlatform } from './platform.js';
 
 /** Flotilla's defaults differ from Swarm on purpose: a failed update reverts, and is watched for 5s. */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfig = { parallelism: 1, delayMs: 0, failureAction: 'rollback', monitorMs: 5000, maxFailureRatio: 0, order: 'stop-first' };
@@ -146,6 +147,11 @@ export function normalizeService(name: string, raw: Raw, ctx: ServiceContext): S
   applyContainerKeys(spec, raw, at, report);
   applyHostConfigKeys(spec, raw, ctx.policy, at, report);
   applyFlotillaExtension(spec, raw, at, report);
+  if (typeof raw.platform === 'string') {
+    const platform = parsePlatform(raw.platform);
+    if (platform.ok) spec.platform = platform.text;
+    else report(at('platform'), platform.message);
+  }
   const endpoints = networkMode === undefined ? serviceEndpoints(raw.networks) : undefined;
   if (endpoints) spec.networkEndpoints = endpoints;
   if (raw.build !== undefined) {

@@ -10,6 +10,7 @@ import { declareFiles } from './declared-files.js';
 import type { JsonPath } from './yaml-source.js';
 import { selectByProfiles } from './profiles.js';
 import { checkAddresses, parseIpam } from './network-keys.js';
+import { applyDependencyConditions } from './dependency-conditions.js';
 
 type Raw = Record<string, unknown>;
 
@@ -49,13 +50,9 @@ export function normalizeStack(file: string, raw: Raw, ctx: ServiceContext): Sta
   const rawServices = raw.services as Record<string, Raw>;
   const { active, inactive } = selectByProfiles(rawServices, ctx.profiles ?? []);
   const services = active.map((name) => normalizeService(name, rawServices[name] as Raw, serviceCtx));
-  // `required: false` (Compose 2.20+) makes a dependency optional: one left out by profiles is dropped.
-  for (const service of services) {
-    const deps = rawServices[service.name]?.depends_on;
-    if (deps && !Array.isArray(deps) && typeof deps === 'object') {
-      service.dependsOn = service.dependsOn.filter((dep) => !(inactive.has(dep) && (deps as Record<string, Raw | null>)[dep]?.required === false));
-    }
-  }
+  // Conditions, one-shot jobs, and `required: false` (Compose 2.20+): an optional dependency that is not deployed is dropped.
+  const warn = (path: JsonPath, message: string, which: 'key' | 'value' = 'value') => ctx.warnings?.push(ctx.source.problem(path, message, which));
+  applyDependencyConditions(services, rawServices, inactive, report, warn);
   const usesDefault = services.some((s) => s.networks.includes('default'));
   if (usesDefault && !networks.some((n) => n.name === 'default')) {
     networks.push({ name: 'default', dockerName: `${ctx.stack}_default`, internal: false, external: false, labels: {} });

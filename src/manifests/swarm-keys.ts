@@ -11,6 +11,7 @@ const NOT_ON_SWARM: Readonly<Record<string, string>> = {
   shm_size: 'a Swarm service has no shm_size; mount a tmpfs at /dev/shm instead',
   restart: 'Swarm restarts tasks by deploy.restart_policy; write that instead of restart',
   runtime: 'a Swarm service runs on the node\'s default runtime',
+  platform: 'not mapped onto Swarm services yet (Swarm places by the image\'s platforms)',
   pids_limit: 'not mapped onto Swarm services yet',
   cpu_shares: 'a Swarm service has no cpu_shares; use deploy.resources',
   memswap_limit: 'a Swarm service has no memswap_limit',

@@ -6,6 +6,7 @@
 import type { DockerNode } from '../../docker/types.js';
 import type { RegistrySpec, ServiceSpec, UpdateConfig } from '../../manifests/model.js';
 import { healthGateOptions, waitUntilHealthy } from '../../health/replica-health.js';
+import { waitUntilCompleted } from '../../health/job-completion.js';
 import type { Action, ContainerAction, CreateAction, ReplaceAction } from '../plan/actions.js';
 import type { ExecuteOptions, Halt } from './execution-types.js';
 import { ImagePulls } from './image-pulls.js';
@@ -100,12 +101,12 @@ export class ContainerSteps {
   private readonly created = new Map<string, string>();
 
   private async create(node: DockerNode, action: CreateAction | ReplaceAction, spec: ServiceSpec | undefined): Promise<string> {
-    await this.ensureImage(node, action.container.body.Image);
+    await this.ensureImage(node, action.container.body.Image, spec?.platform);
     // Built before anything is created: a file that cannot be delivered must not leave a container behind.
     const files = spec?.files ? fileArchive(spec.files) : undefined;
     this.throwIfInterrupted();
     const id = await this.limited(action.node, async () => {
-      const id = await node.createContainer(action.container.name, action.container.body);
+      const id = await node.createContainer(action.container.name, action.container.body, spec?.platform);
       for (const network of action.connect) {
         const endpoint = action.endpoints?.[network];
         await node.connectNetwork(id, network, endpoint?.Aliases ?? [action.service], endpoint?.IPAMConfig?.IPv4Address);
@@ -139,7 +140,7 @@ export class ContainerSteps {
     const startFirst = order === 'start-first' && !action.mustStopFirst;
     const oldWasRunning = action.old.state === 'running';
     // Pull first: an image that cannot be had must not cost the old replica its uptime.
-    await this.ensureImage(node, action.container.body.Image);
+    await this.ensureImage(node, action.container.body.Image, spec?.platform);
     // A revert is coming: leave the old replica untouched rather than replace it twice.
     this.throwIfInterrupted();
     if (!startFirst) await this.limited(action.old.node, () => oldNode.stopContainer(action.old.id, graceSeconds(spec)));
@@ -189,7 +190,9 @@ export class ContainerSteps {
     const interrupt = this.halt.interrupt?.signal;
     const signal = interrupt ? AbortSignal.any([this.options.signal, interrupt]) : this.options.signal;
     try {
-      const verdict = await waitUntilHealthy(node, id, healthGateOptions(spec?.healthcheck, monitorMs), this.options.clock, signal);
+      const options = healthGateOptions(spec?.healthcheck, monitorMs);
+      // A one-shot job passes by exiting 0, where any other replica fails by exiting.
+      const verdict = spec?.runsOnce ? await waitUntilCompleted(node, id, options, this.options.clock, signal) : await waitUntilHealthy(node, id, options, this.options.clock, signal);
       return verdict.healthy ? undefined : verdict.reason;
     } catch (err) {
       if (!this.options.signal.aborted && interrupt?.aborted) throw new Interrupted(`stopped waiting for health: the rollout is being reverted (${this.halt.reason ?? 'another service failed'})`);
@@ -198,12 +201,12 @@ export class ContainerSteps {
   }
 
   /** Pulls an image at most once per node per run, and only when the node lacks it. */
-  private async ensureImage(node: DockerNode, image: string): Promise<void> {
-    const key = `${node.name}\0${image}`;
+  private async ensureImage(node: DockerNode, image: string, platform: string | undefined): Promise<void> {
+    const key = `${node.name}\0${image}\0${platform ?? ''}`;
     let pending = this.images.get(key);
     if (!pending) {
       pending = this.limited(node.name, async () => {
-        if (!(await node.hasImage(image))) await this.pulls.pull(node, image);
+        if (!(await node.hasImage(image))) await this.pulls.pull(node, image, platform);
       });
       this.images.set(key, pending);
     }

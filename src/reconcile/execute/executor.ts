@@ -1,5 +1,6 @@
 // Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
-// *when*: services in depends_on order (independent services in parallel), new replicas all
+// *when*: services in depends_on order (independent services in parallel), after the
+// dependencies' depends_on conditions hold (dependency-wait.ts), new replicas all
 // at once, replacements in batches of `update_config.parallelism` with each batch gated on
 // health, removals (scale-down, prune, drain) in parallel batches of the same size, and a
 // bounded number of Docker calls per node at a time. A failed batch ends the
@@ -10,6 +11,7 @@ import { DEFAULT_UPDATE_CONFIG } from '../../manifests/normalize-service.js';
 import type { Action, ContainerAction, Plan } from '../plan/actions.js';
 import { Semaphore } from './semaphore.js';
 import { ContainerSteps, INTERRUPTED } from './container-steps.js';
+import { waitForDependencies } from './dependency-wait.js';
 import type { ExecuteOptions, ExecutionResult, Halt, ServiceFailure } from './execution-types.js';
 
 interface ServiceWork {
@@ -46,6 +48,12 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
       options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: a service it depends on failed` });
       return false;
     }
+    const blocked = await awaitConditions(w, desired, options, halt);
+    if (blocked) {
+      failures.push(blocked.failure);
+      if (blocked.paused) paused = true;
+      return false;
+    }
     await Promise.all(w.resources.map((resource) => steps.ensureResource(resource)));
     const result = await rollService(w, steps, options, halt);
     executed += result.executed;
@@ -60,6 +68,43 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   if (crashed) throw crashed.reason;
   const ok = results.every((r) => r.status === 'fulfilled' && r.value);
   return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
+}
+
+/**
+ * The depends_on conditions of a service about to get new or started replicas (removals
+ * need none). A condition not met fails the service as a failed batch would: with
+ * failure_action rollback the whole rollout halts for a revert.
+ */
+async function awaitConditions(w: ServiceWork, desired: DesiredState, options: ExecuteOptions, halt: Halt): Promise<{ failure: ServiceFailure; paused: boolean } | undefined> {
+  const stack = desired.stacks.find((s) => s.name === w.stack);
+  if (!w.spec?.dependencyConditions || !stack || w.actions.every((a) => a.type === 'remove')) return undefined;
+  const interrupt = halt.interrupt?.signal;
+  const signal = interrupt ? AbortSignal.any([options.signal, interrupt]) : options.signal;
+  let reason: string | undefined;
+  try {
+    reason = await waitForDependencies(w.spec, stack, {
+      cluster: desired.cluster.name,
+      nodes: desired.cluster.nodes.map((n) => n.name),
+      node: options.node,
+      clock: options.clock,
+      signal,
+      onWait: (message) => options.onEvent?.({ phase: 'start', stack: w.stack, service: w.service, message }),
+    });
+  } catch (err) {
+    if (options.signal.aborted || !interrupt?.aborted) throw err;
+    reason = `stopped waiting for its dependencies: the rollout is being reverted (${halt.reason ?? 'another service failed'})`;
+    options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: ${reason}` });
+    return { failure: { stack: w.stack, service: w.service, node: w.actions[0]?.node ?? '', reason, action: 'create' }, paused: false };
+  }
+  if (reason === undefined) return undefined;
+  options.onEvent?.({ phase: 'failed', stack: w.stack, service: w.service, message: `not started: ${reason}` });
+  const config = (options.rollback ? w.spec.deploy.rollbackConfig : w.spec.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
+  if (config.failureAction === 'rollback' && !options.rollback && !halt.halted) {
+    halt.halted = true;
+    halt.reason = `${w.key} failed: ${reason}`;
+    halt.interrupt?.abort();
+  }
+  return { failure: { stack: w.stack, service: w.service, node: w.actions[0]?.node ?? '', reason, action: 'create' }, paused: config.failureAction === 'pause' };
 }
 
 /**

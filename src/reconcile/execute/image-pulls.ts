@@ -17,7 +17,7 @@ export class ImagePulls {
     private readonly options: Pick<ExecuteOptions, 'registryAuth' | 'onImagePull'>,
   ) {}
 
-  async pull(node: DockerNode, image: string): Promise<void> {
+  async pull(node: DockerNode, image: string, platform?: string): Promise<void> {
     const registry = registryHostOf(image);
     let credentials: PullCredentials | undefined;
     let started = performance.now();
@@ -32,7 +32,7 @@ export class ImagePulls {
     }
     started = performance.now();
     try {
-      await node.pullImage(image, credentials);
+      await node.pullImage(image, credentials, platform);
       report('success');
     } catch (err) {
       report(err instanceof ImagePullError ? PULL_RESULT[err.reason] : 'error');

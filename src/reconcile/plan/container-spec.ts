@@ -105,6 +105,7 @@ export function serviceBody(cluster: string, stack: StackSpec, service: ServiceS
   if (service.files) body.Labels[LABEL.files] = filesLabel(service.files);
   // Their keyed digests stand in for encrypted values in the hash (see hashableBody).
   if (service.sealedEnv) body.Labels[LABEL.sealedEnv] = sealedEnvLabel(service.sealedEnv);
+  if (service.platform !== undefined) body.Labels[LABEL.platform] = service.platform;
   if (primary && !service.networkMode) {
     // Docker attaches one network at create; the others are connected before start.
     body.NetworkingConfig = { EndpointsConfig: { [primary.dockerName]: endpointSettings(service, primary.name) } };

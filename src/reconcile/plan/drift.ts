@@ -183,6 +183,8 @@ function betterKeeper(c: ObservedContainer, than: ObservedContainer, desiredName
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
   if (c.name !== desiredName) return { kind: 'outdated', container: c, change: 'renamed' };
   if (c.labels[LABEL.specHash] !== svc.hash) return { kind: 'outdated', container: c, change: c.image !== svc.base.Image ? 'image-changed' : 'spec-changed' };
+  // A one-shot job that ran to exit 0 is done, not stopped; any other exit runs it again.
+  if (svc.spec.runsOnce && c.state === 'exited' && c.exitCode === 0) return { kind: 'in-sync', container: c };
   if (c.state === 'exited' || c.state === 'created') return { kind: 'stopped', container: c, startable: true };
   if (c.state === 'paused' || c.state === 'dead' || c.state === 'removing') return { kind: 'stopped', container: c, startable: false };
   if (c.health === 'unhealthy') return { kind: 'unhealthy', container: c };

@@ -8,8 +8,9 @@ import type { Catalog, CatalogService } from './catalog.js';
 import { replicaName, serviceKey, serviceLabel } from './catalog.js';
 import { formatHostPort, heldHostPorts, PortTable } from './host-ports.js';
 import { cmp, type ObservedIndex } from './observed-index.js';
+import { parsePlatform, platformMatches, type Platform } from '../../manifests/platform.js';
 
-export type RejectionKind = 'constraints' | 'down' | 'max-per-node' | 'port' | 'name' | 'cpu' | 'memory';
+export type RejectionKind = 'constraints' | 'platform' | 'down' | 'max-per-node' | 'port' | 'name' | 'cpu' | 'memory';
 
 export interface Rejection {
   node: string;
@@ -26,6 +27,9 @@ interface NodeLedger {
   memoryBytes: number;
   cpuCapacity?: number;
   memoryCapacity?: number;
+  /** From `docker info`; absent when never observed (a platform is then not held against the node). */
+  os?: string;
+  arch?: string;
   load: number;
   /** Replicas placed here, per service by its `order` in the catalog: one array per node
    *  instead of a map per service, since every replica of every plan is counted here. */
@@ -43,6 +47,8 @@ export class PlacementLedger {
       if (observed.facts) {
         ledger.cpuCapacity = observed.facts.cpus * 1e9;
         ledger.memoryCapacity = observed.facts.memoryBytes;
+        if (observed.facts.os !== undefined) ledger.os = observed.facts.os;
+        if (observed.facts.arch !== undefined) ledger.arch = observed.facts.arch;
       }
       for (const c of index.foreignByNode.get(name) ?? []) {
         const owner = foreignOwner(c);
@@ -66,6 +72,10 @@ export class PlacementLedger {
   /** Whether one more replica of `svc` (as `slot`) fits on `node`; constraints and availability are the caller's. */
   admit(node: string, svc: CatalogService, slot: string): Rejection | undefined {
     const ledger = this.nodeLedger(node);
+    // First: no other change (fewer replicas, another port) makes a node of another platform fit.
+    if (svc.spec.platform !== undefined && !platformMatches(wantedPlatform(svc.spec.platform), ledger)) {
+      return { node, kind: 'platform', detail: `is ${ledger.os ?? '?'}/${ledger.arch ?? '?'} (docker info), and ${serviceLabel(svc)} asks for platform ${svc.spec.platform}` };
+    }
     const max = svc.spec.deploy.placement.maxReplicasPerNode;
     const count = this.serviceCount(svc, node);
     if (max !== undefined && count >= max) {
@@ -142,6 +152,19 @@ export class PlacementLedger {
   private emptyLedger(): NodeLedger {
     return { ports: new PortTable(), squatted: new Map(), nanoCpus: 0, memoryBytes: 0, load: 0, perService: new Uint32Array(this.catalog.services.length) };
   }
+}
+
+const parsedPlatforms = new Map<string, Platform>();
+
+/** A service's `platform`, parsed once per text (it was checked at validation). */
+function wantedPlatform(text: string): Platform {
+  let platform = parsedPlatforms.get(text);
+  if (!platform) {
+    const parsed = parsePlatform(text);
+    platform = parsed.ok ? parsed.platform : { os: text, arch: text };
+    parsedPlatforms.set(text, platform);
+  }
+  return platform;
 }
 
 /** Spread group of a node at `level`: the values of the spread labels 0..level (absent = ''). */

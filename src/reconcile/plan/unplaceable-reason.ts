@@ -6,6 +6,7 @@ import type { Rejection, RejectionKind } from './placement-ledger.js';
 
 const HINTS: Record<RejectionKind, string> = {
   constraints: 'relax the placement constraints or label more nodes',
+  platform: 'change `platform` to one the nodes have (or remove it), or add nodes of that platform',
   down: 'bring the unreachable node back',
   'max-per-node': 'raise max_replicas_per_node, lower replicas or add nodes',
   port: 'free the host port or publish a different one',

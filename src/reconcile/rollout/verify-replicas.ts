@@ -8,6 +8,7 @@ import type { DockerNode, ObservedState } from '../../docker/types.js';
 import { LABEL, isManagedBy } from '../../docker/labels.js';
 import type { DesiredState } from '../../manifests/model.js';
 import { healthGateOptions, waitUntilHealthy } from '../../health/replica-health.js';
+import { waitUntilCompleted } from '../../health/job-completion.js';
 import { compileCatalog, serviceKey } from '../plan/catalog.js';
 import type { ServiceFailure } from '../execute/execution-types.js';
 
@@ -21,7 +22,14 @@ export async function verifyReplicas(desired: DesiredState, observed: ObservedSt
       const spec = catalog.byKey.get(serviceKey(c.labels[LABEL.stack] ?? '', c.labels[LABEL.service] ?? ''))?.spec;
       if (!spec) continue;
       const failure = (reason: string): ServiceFailure => ({ stack: spec.stack, service: spec.name, node: n.name, reason, action: 'create' });
-      if (c.state !== 'running') {
+      if (spec.runsOnce) {
+        // A one-shot job is judged by its exit: 0 is done; still running, it is waited for.
+        if (c.state === 'exited' && c.exitCode === 0) continue;
+        if (c.state === 'running') {
+          const gate = healthGateOptions(spec.healthcheck, spec.deploy.updateConfig.monitorMs);
+          checks.push(waitUntilCompleted(node(n.name), c.id, gate, clock, signal).then((v) => (v.healthy ? undefined : failure(v.reason))));
+        } else checks.push(Promise.resolve(failure(`job ${c.name} on ${n.name} is ${c.state}${c.exitCode !== undefined ? ` (exit code ${c.exitCode})` : ''}`)));
+      } else if (c.state !== 'running') {
         checks.push(Promise.resolve(failure(`container ${c.name} on ${n.name} is ${c.state}`)));
       } else if (c.health === 'unhealthy') {
         checks.push(Promise.resolve(failure(`container ${c.name} on ${n.name} is unhealthy (its healthcheck fails)`)));

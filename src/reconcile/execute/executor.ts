@@ -121,11 +121,13 @@ function groupByService(actions: readonly Action[], desired: DesiredState): Serv
       ensures.set(where, [...(ensures.get(where) ?? []), action]);
       continue;
     }
-    const key = `${action.stack}/${action.service}`;
+    // A removal that frees a port or name for another service runs in that service's turn.
+    const owner = (action.type === 'remove' && action.makesRoomFor) || action;
+    const key = `${owner.stack}/${owner.service}`;
     let w = byKey.get(key);
     if (!w) {
-      const spec = desired.stacks.find((s) => s.name === action.stack)?.services.find((s) => s.name === action.service);
-      w = { key, stack: action.stack, service: action.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
+      const spec = desired.stacks.find((s) => s.name === owner.stack)?.services.find((s) => s.name === owner.service);
+      w = { key, stack: owner.stack, service: owner.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
       byKey.set(key, w);
     }
     w.actions.push(action);
@@ -151,10 +153,10 @@ interface RollResult {
  */
 async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt): Promise<RollResult> {
   const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
-  const makeRoom = w.actions.filter((a) => a.type === 'remove' && a.kind === 'make-room');
+  const makeRoom = w.actions.filter((a) => a.type === 'remove' && (a.kind === 'make-room' || a.makesRoomFor !== undefined));
   const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
   const replaces = w.actions.filter((a) => a.type === 'replace');
-  const removes = w.actions.filter((a) => a.type === 'remove' && a.kind !== 'make-room');
+  const removes = w.actions.filter((a) => a.type === 'remove' && a.kind !== 'make-room' && a.makesRoomFor === undefined);
   const total = fresh.length + replaces.length;
   const failures: ServiceFailure[] = [];
   let executed = 0;

@@ -108,7 +108,8 @@ function nodePorts(node: string, index: ObservedIndex, cache: Map<string, Map<st
 
 function makeRoom(removal: ContainerAction, b: Blocker, taker: ContainerAction): RemoveAction {
   const why = `moved ahead to free ${b.what} for ${describe(taker)}`;
-  if (removal.type === 'remove') return { ...removal, reason: `${removal.reason}; ${why}` };
+  const makesRoomFor = { stack: taker.stack, service: taker.service };
+  if (removal.type === 'remove') return { ...removal, reason: `${removal.reason}; ${why}`, makesRoomFor };
   // The old side of a replace: it goes now, its replacement comes with its own service.
   return {
     type: 'remove',
@@ -120,6 +121,7 @@ function makeRoom(removal: ContainerAction, b: Blocker, taker: ContainerAction):
     reason: `being replaced (${removal.reason}); ${why}`,
     cause: removal.cause,
     container: b.container,
+    makesRoomFor,
   };
 }
 

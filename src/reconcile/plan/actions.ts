@@ -96,6 +96,12 @@ export interface RemoveAction extends ActionBase {
   /** The slot label of the container, when it has one. */
   slot?: string;
   container: ObservedContainer;
+  /**
+   * Set when the removal was moved ahead to free a name or host port for another service's
+   * replica: it must run with that service, just before it, not with its own (services run
+   * in parallel, so its own service's turn could come after the taker's start).
+   */
+  makesRoomFor?: { stack: string; service: string };
 }
 
 export type ContainerAction = CreateAction | ReplaceAction | StartAction | RemoveAction;

@@ -1,0 +1,47 @@
+// A container removed to free a host port for another service's replica must be gone before
+// that replica starts. Services without depends_on run in parallel, so the removal runs in the
+// taker's turn, not in its own service's (which could come after the taker's start).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clusterYaml, startFlow } from './flow-harness.js';
+
+const COMPOSE = 'stacks/shop/compose.yaml';
+const service = (name: string, image: string): string => `services:
+  ${name}:
+    image: ${image}
+    ports: ["80:80"]
+    deploy: { mode: global }
+`;
+
+test('renaming a service that holds a fixed port removes the old replica before the new one starts, on every node', async () => {
+  const flow = await startFlow();
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: service('web', 'web:1') });
+  assert.equal(await flow.run(), 'success');
+  const order: string[] = [];
+  for (const [name, node] of flow.nodes) {
+    const names = new Map((await node.listContainers()).map((c) => [c.id, c.name]));
+    const stop = node.stopContainer.bind(node);
+    // A slow stop, as a real one is: a start that does not wait for it would come first.
+    node.stopContainer = async (id: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await stop(id);
+    };
+    const remove = node.removeContainer.bind(node);
+    node.removeContainer = async (id: string) => {
+      await remove(id);
+      order.push(`${name}: removed ${names.get(id) ?? id}`);
+    };
+    const start = node.startContainer.bind(node);
+    node.startContainer = async (id: string) => {
+      const created = (await node.listContainers()).find((c) => c.id === id);
+      order.push(`${name}: started ${created?.name ?? id}`);
+      await start(id);
+    };
+  }
+  flow.source.commit({ [COMPOSE]: service('frontend', 'web:1') });
+  assert.equal(await flow.run(), 'success');
+  for (const name of flow.nodes.keys()) {
+    const here = order.filter((line) => line.startsWith(`${name}: `));
+    assert.deepEqual(here, [`${name}: removed shop-web-${name}`, `${name}: started shop-frontend-${name}`], here.join('; '));
+  }
+});

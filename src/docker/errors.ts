@@ -12,6 +12,7 @@ export type DockerErrorCode =
   | 'CONTAINER_CONFLICT'
   | 'CONTAINER_NOT_FOUND'
   | 'PORT_ALLOCATED'
+  | 'ADDRESS_TAKEN'
   | 'DOCKER_API';
 
 /** What Flotilla was doing; used in messages ("node-a: start container x failed: ..."). */
@@ -115,6 +116,14 @@ export class PortAllocatedError extends DockerNodeError {
   }
 }
 
+/** libnetwork's IPAM refusal of a fixed `ipv4_address` that another container on the network already has. */
+export class AddressTakenError extends DockerNodeError {
+  readonly code = 'ADDRESS_TAKEN' as const;
+  constructor(node: string, operation: DockerOperation, readonly container: string, readonly dockerMessage: string, options?: { cause?: unknown }) {
+    super(node, operation, `Node "${node}": ${operation} ${shortId(container)} failed: its fixed IP address (ipv4_address) is already taken on its network by another container (${dockerMessage}). Give the network an ip_range that leaves fixed addresses out of what Docker hands out, or pick a free address.`, options);
+  }
+}
+
 export class DockerApiError extends DockerNodeError {
   readonly code = 'DOCKER_API' as const;
   constructor(node: string, operation: DockerOperation, readonly statusCode: number | undefined, readonly dockerMessage: string, subject?: string, options?: { cause?: unknown }) {
@@ -184,6 +193,8 @@ export function dockerMessageOf(err: unknown): string {
 }
 
 const PORT_TAKEN = /port is already allocated|address already in use|bind: .*in use/i;
+// IPAM says only this, where a port conflict names the bind or the allocation.
+const IP_TAKEN = /^address already in use\.?$/i;
 
 /** The host port out of Docker's messages: "Bind for 0.0.0.0:8080 failed", "listen tcp4 0.0.0.0:8080: bind". */
 export function portOfMessage(msg: string): number | undefined {
@@ -224,6 +235,7 @@ export function toDockerError(node: string, operation: DockerOperation, err: unk
     return new NodeUnreachableError(node, operation, 'the connection was closed before Docker answered', { ...cause, endpoint: context.endpoint });
   }
   if (operation === 'pull image') return new ImagePullError(node, subject, msg || 'the registry refused the pull', cause);
+  if (IP_TAKEN.test(msg)) return new AddressTakenError(node, operation, subject, msg, cause);
   if (PORT_TAKEN.test(msg)) return new PortAllocatedError(node, operation, subject, portOfMessage(msg), msg, cause);
   if (status === 409 && (operation === 'create container' || operation === 'rename container')) {
     return new ContainerConflictError(node, operation, subject, msg, cause);

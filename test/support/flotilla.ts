@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } f
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import type { EngineNode } from '../../src/docker/engine-node.js';
 import type { Notifier } from '../../src/notify/types.js';
 import type { ReconcileResult } from '../../src/reconcile/reconcile-result.js';
@@ -54,7 +54,8 @@ export async function startInProcess(o: InProcessOptions): Promise<InProcessFlot
     nodeGraceMs: o.nodeGraceMs ?? 60_000,
     healthGate: o.healthGate ?? true,
     defaultMetrics: false,
-    log: silentLogger(),
+    // FLOTILLA_TEST_LOG=<file> keeps the in-process reconciler's debug log, to read after a failure.
+    log: process.env.FLOTILLA_TEST_LOG ? createLogger({ level: 'debug', pretty: false, destination: createWriteStream(process.env.FLOTILLA_TEST_LOG, { flags: 'a' }) }) : silentLogger(),
   });
   return {
     app,

@@ -40,6 +40,8 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const runService = async (w: ServiceWork): Promise<boolean> => {
     const deps = (w.spec?.dependsOn ?? []).map((d) => tasks.get(`${w.stack}/${d}`)).filter((t): t is Promise<boolean> => t !== undefined);
     const depsOk = (await Promise.all(deps)).every(Boolean);
+    // Not a dependency: only its order matters, so a failure there does not skip this service.
+    await Promise.allSettled(addressHolders(w, work).map((key) => tasks.get(key)));
     if (halt.halted) {
       options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: the rollout stopped (${halt.reason ?? 'another service failed'})` });
       return false;
@@ -68,6 +70,42 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   if (crashed) throw crashed.reason;
   const ok = results.every((r) => r.status === 'fulfilled' && r.value);
   return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
+}
+
+/**
+ * The services of the same stack that this one must come after because they take a fixed
+ * `ipv4_address` on a network it joins with an address Docker picks: IPAM hands out the
+ * lowest free address, so a replica started first could take the fixed one and the other
+ * service's start fails with "Address already in use" (traefik's corpus file does exactly
+ * this). Compose leaves it to chance; starting the fixed addresses first leaves none.
+ */
+function addressHolders(w: ServiceWork, work: readonly ServiceWork[]): string[] {
+  if (!w.spec || w.actions.every((a) => a.type === 'remove')) return [];
+  const own = w.spec.networkEndpoints ?? {};
+  const dynamic = new Set(w.spec.networks.filter((n) => own[n]?.ipv4Address === undefined));
+  if (dynamic.size === 0) return [];
+  return work
+    .filter((o) => o !== w && o.stack === w.stack && o.spec !== undefined)
+    .filter((o) => Object.entries(o.spec?.networkEndpoints ?? {}).some(([network, e]) => e.ipv4Address !== undefined && dynamic.has(network)))
+    // Waiting must not close a loop: not on a service that fixes an address this one's
+    // network needs the other way round, nor on one that depends on this one.
+    .filter((o) => !addressHoldersLoop(o, w) && !dependsOn(o, w.service, work, new Set()))
+    .map((o) => o.key);
+}
+
+function dependsOn(from: ServiceWork, service: string, work: readonly ServiceWork[], seen: Set<string>): boolean {
+  if (seen.has(from.key)) return false;
+  seen.add(from.key);
+  return (from.spec?.dependsOn ?? []).some((d) => {
+    if (d === service) return true;
+    const next = work.find((o) => o.stack === from.stack && o.service === d);
+    return next !== undefined && dependsOn(next, service, work, seen);
+  });
+}
+
+function addressHoldersLoop(holder: ServiceWork, w: ServiceWork): boolean {
+  const holderDynamic = new Set((holder.spec?.networks ?? []).filter((n) => holder.spec?.networkEndpoints?.[n]?.ipv4Address === undefined));
+  return Object.entries(w.spec?.networkEndpoints ?? {}).some(([network, e]) => e.ipv4Address !== undefined && holderDynamic.has(network));
 }
 
 /**

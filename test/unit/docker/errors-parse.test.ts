@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {
-  ContainerConflictError, DockerApiError, ImagePullError, NodeUnreachableError, PortAllocatedError, portOfMessage, toDockerError,
+  AddressTakenError, ContainerConflictError, DockerApiError, ImagePullError, NodeUnreachableError, PortAllocatedError, portOfMessage, toDockerError,
 } from '../../../src/docker/errors.js';
 import { healthFromStatus, parsePorts, parseState, primaryName, splitImageRef } from '../../../src/docker/parse.js';
 import { followPull } from '../../../src/docker/pull-progress.js';
@@ -29,6 +29,10 @@ describe('toDockerError', () => {
     const port = toDockerError('n', 'start container', modemError(500, 'Error starting userland proxy: listen tcp4 0.0.0.0:8081: bind: address already in use'), { subject: 'x' });
     assert.ok(port instanceof PortAllocatedError);
     assert.equal(port.port, 8081);
+    // IPAM's refusal of a fixed ipv4_address says only this; it is not a port conflict.
+    const address = toDockerError('n', 'start container', modemError(403, 'Address already in use'), { subject: 'x' });
+    assert.ok(address instanceof AddressTakenError, address.constructor.name);
+    assert.match(address.message, /fixed IP address \(ipv4_address\) is already taken/);
     const pull = toDockerError('n', 'pull image', modemError(500, 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'), { subject: 'a:1' });
     assert.ok(pull instanceof ImagePullError);
     assert.match(pull.message, /could not pull a:1 from registry docker\.io: unreachable \(Get "https:\/\/registry-1/);

@@ -28,7 +28,7 @@ export class ModemTransport implements EngineTransport {
       options: { ...(query ? { _query: query } : {}), _body: request.body ?? {} },
       // docker-modem sends `file` (a Buffer) as the body, with this content type.
       ...(request.raw ? { file: request.raw.bytes, headers: { 'Content-Type': request.raw.contentType } } : {}),
-      // `key` is sent as X-Registry-Auth as it is (already base64url JSON).
+      // `key` is sent as X-Registry-Auth as it is (already padded base64url JSON).
       ...(request.registryAuth !== undefined ? { authconfig: { key: request.registryAuth } } : {}),
     };
     return new Promise((resolve, reject) => {

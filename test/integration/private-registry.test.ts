@@ -21,6 +21,7 @@ import { ConfigRepo, clusterPath, fleetClusterNodes, webService, type ClusterCon
 import { metricValue, startDaemon, type Daemon } from '../support/flotilla.js';
 import { dockerOf, listFleet, serviceContainers } from '../support/fleet-view.js';
 import { registryAuthHeader, startRegistry, type TestRegistry } from '../support/registry.js';
+import { authConfigHeader } from '../../src/docker/registry/credential.js';
 import { runSync } from '../support/exec.js';
 import { waitFor } from '../support/wait.js';
 import type { HistoryEntry } from '../../src/state.js';
@@ -198,7 +199,7 @@ test('private registry: pulls with credentials on three nodes, fast failures rev
       for (const file of stateFiles) surfaces[file] = readFileSync(file, 'utf8');
       assert.match(surfaces['daemon log'] ?? '', /could not pull/);
       // The password, the config.json `auth` form, and the X-Registry-Auth headers (the harness's key order and Flotilla's).
-      const forms = [PASSWORD, WRONG, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), registryAuthHeader(USER, PASSWORD, reg.host), Buffer.from(JSON.stringify({ serveraddress: reg.host, username: USER, password: PASSWORD })).toString('base64url')];
+      const forms = [PASSWORD, WRONG, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), registryAuthHeader(USER, PASSWORD, reg.host), authConfigHeader({ serveraddress: reg.host, username: USER, password: PASSWORD })];
       for (const [surface, text] of Object.entries(surfaces)) {
         for (const secret of forms) assert.ok(!text.includes(secret), `${surface} must not contain a credential`);
       }

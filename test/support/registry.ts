@@ -12,6 +12,7 @@ import { mkdirSync, openSync, closeSync, rmSync, writeFileSync, readFileSync } f
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { authConfigHeader } from '../../src/docker/registry/credential.js';
 import { assertNoStreamError, dockerRequest } from './docker-socket.js';
 import { run, SYSTEM_PATH } from './exec.js';
 import type { Fleet, FleetNode } from './fleet.js';
@@ -49,9 +50,9 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/** The X-Registry-Auth header Docker's API takes: base64url of the auth config JSON. */
+/** The X-Registry-Auth header Docker's API takes: padded base64url of the auth config JSON. */
 export function registryAuthHeader(username: string, password: string, serveraddress: string): string {
-  return Buffer.from(JSON.stringify({ username, password, serveraddress })).toString('base64url');
+  return authConfigHeader({ username, password, serveraddress });
 }
 
 export async function startRegistry(fleet: Fleet, options: RegistryOptions): Promise<TestRegistry> {
@@ -138,7 +139,7 @@ export async function startRegistry(fleet: Fleet, options: RegistryOptions): Pro
         socketPath: via.socketPath,
         method: 'POST',
         path: `/images/${target}/push?${new URLSearchParams({ tag })}`,
-        headers: { 'X-Registry-Auth': user !== undefined && password !== undefined ? registryAuthHeader(user, password, host) : Buffer.from('{}').toString('base64url') },
+        headers: { 'X-Registry-Auth': user !== undefined && password !== undefined ? registryAuthHeader(user, password, host) : authConfigHeader({}) },
         timeoutMs: 120_000,
       });
       if (pushed.status !== 200) throw new Error(`push of ${target}:${tag}: HTTP ${pushed.status}: ${pushed.body}`);

@@ -1,5 +1,5 @@
 // A registry credential as Flotilla holds it in memory, and the X-Registry-Auth header the
-// Docker Engine API takes on a pull: base64url of the JSON auth config (`username` and
+// Docker Engine API takes on a pull: padded base64url of the JSON auth config (`username` and
 // `password`, or an OAuth `identitytoken`, or a bearer `registrytoken`), with the
 // `serveraddress` it is for. The credential never leaves this form except in that header.
 
@@ -34,7 +34,17 @@ export function registryAuthHeader(credential: RegistryCredential, serverAddress
       config.registrytoken = credential.token;
       break;
   }
-  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64url');
+  return authConfigHeader(config);
+}
+
+/**
+ * base64url *with* its `=` padding, as the Docker CLI sends it. Docker 20.10 decodes the
+ * header with Go's padded URL alphabet; unpadded (Node's 'base64url'), a JSON whose length
+ * is not a multiple of 3 loses its last bytes, the daemon silently pulls without
+ * credentials, and the registry answers "no basic auth credentials".
+ */
+export function authConfigHeader(config: Readonly<Record<string, string>>): string {
+  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** Every form in which a credential's secret could show up in text, for the log scrubber. */

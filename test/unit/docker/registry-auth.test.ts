@@ -12,6 +12,7 @@ import { CredentialFileError, parseCredentialFile, parseDockerConfig } from '../
 import { credentialFromHelper, CredentialHelperError, runHelperProcess, type HelperRunner } from '../../../src/docker/registry/credential-helper.js';
 import { RegistryAuthError, RegistryAuthResolver } from '../../../src/docker/registry/auth-resolver.js';
 import { classifyPullFailure } from '../../../src/docker/registry/pull-failure.js';
+import { registryAuthHeader } from '../../../src/docker/registry/credential.js';
 
 const decode = (header: string | undefined): unknown => JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8'));
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -160,6 +161,23 @@ describe('RegistryAuthResolver', () => {
     const resolver = new RegistryAuthResolver({ baseDir: '/etc/flotilla', read: files({ '/etc/flotilla/cfg.json': '{"auths":{"other.io":{"auth":"' + b64('a:b') + '"}}}' }) });
     await assert.rejects(resolver.authFor('ghcr.io', [{ host: 'ghcr.io', auth: { file: 'gone.json' } }]), (err: unknown) => err instanceof RegistryAuthError && /auth\.file \/etc\/flotilla\/gone\.json cannot be read \(ENOENT\)/.test(err.message));
     await assert.rejects(resolver.authFor('ghcr.io', [{ host: 'ghcr.io', auth: { file: 'cfg.json' } }]), (err: unknown) => err instanceof RegistryAuthError && /holds no credential for ghcr\.io/.test(err.message));
+  });
+});
+
+describe('X-Registry-Auth header', () => {
+  // Go's base64.URLEncoding (what Docker 20.10 decodes it with) requires the padding: without
+  // it the last bytes of the JSON are lost whenever its length is not a multiple of 3.
+  const goUrlDecode = (header: string): string => {
+    assert.equal(header.length % 4, 0, `padded to a multiple of 4: ${header}`);
+    assert.match(header, /^[A-Za-z0-9_-]*={0,2}$/);
+    return Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+  };
+  it('is padded base64url of the auth config for every length of JSON, as the Docker CLI sends it', () => {
+    for (const username of ['a', 'ab', 'abc']) {
+      const header = registryAuthHeader({ kind: 'basic', username, password: 'p?>w' }, '10.213.7.10:5443');
+      assert.deepEqual(JSON.parse(goUrlDecode(header)), { serveraddress: '10.213.7.10:5443', username, password: 'p?>w' });
+    }
+    assert.deepEqual(JSON.parse(goUrlDecode(registryAuthHeader({ kind: 'registry-token', token: 'tok' }, 'ghcr.io'))), { serveraddress: 'ghcr.io', registrytoken: 'tok' });
   });
 });
 

@@ -16,6 +16,7 @@ import { createLogger, SecretRedactor } from '../../../src/log.js';
 import { DesiredStateCache } from '../../../src/reconcile/rollout/desired-cache.js';
 import { planReview } from '../../../src/review/plan-review.js';
 import { reviewComment } from '../../../src/review/render-review.js';
+import { authConfigHeader } from '../../../src/docker/registry/credential.js';
 import { clusterYaml, startFlow } from './flow-harness.js';
 
 const PASSWORD = 'Sup3r-Secret-Registry-Pass';
@@ -75,7 +76,7 @@ test('pulls send the registry credential, a refused pull is reverted with its re
 
   const good = flow.source.commit({ 'clusters/prod/cluster.yaml': cluster, [COMPOSE]: compose('1') });
   assert.equal(await flow.run(), 'success');
-  const expected = Buffer.from(JSON.stringify({ serveraddress: REGISTRY, username: USER, password: PASSWORD })).toString('base64url');
+  const expected = authConfigHeader({ serveraddress: REGISTRY, username: USER, password: PASSWORD });
   for (const node of flow.nodes.values()) {
     const sent = Object.fromEntries(node.pullCredentials.map((p) => [p.image, p.header]));
     assert.equal(sent[`${REGISTRY}/shop/web:1`], expected, `${node.name} pulled the private image with its credential`);

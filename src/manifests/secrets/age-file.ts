@@ -1,7 +1,11 @@
 // age (age-encryption.org/v1) through Filippo Valsorda's own TypeScript implementation: a
 // plain `*.age` file, or the armored data key inside a SOPS file's metadata.
-import { Decrypter, armor } from 'age-encryption';
 import type { AgeKeyring } from './age-identities.js';
+
+// Loaded on the first encrypted file: the library and its crypto cost the daemon about
+// 16 MB of RSS, which a repo without encrypted files should not pay.
+let ageLibrary: Promise<typeof import('age-encryption')> | undefined;
+const loadAge = (): Promise<typeof import('age-encryption')> => (ageLibrary ??= import('age-encryption'));
 
 const BINARY_HEADER = 'age-encryption.org/v1\n';
 const ARMOR_HEADER = '-----BEGIN AGE ENCRYPTED FILE-----';
@@ -17,6 +21,7 @@ export class AgeOpenError extends Error {
 }
 
 export async function openAge(bytes: Buffer | string, keyring: AgeKeyring): Promise<Buffer> {
+  const { Decrypter, armor } = await loadAge();
   const text = typeof bytes === 'string' ? bytes : undefined;
   let file: Uint8Array;
   try {

@@ -146,3 +146,9 @@ test('engine swarm takes configs and secrets; a bind-mounted repo folder is refu
   assert.deepEqual(folder.problems.map((p) => [p.line, p.pointer]), [[5, '/services/web/volumes/0']]);
   assert.match(folder.problems[0]?.message ?? '', /repo folder \.\/html in `services\.web\.volumes` is not supported with engine: swarm: .*a config is one file/);
 });
+
+test('a secret over Swarm\'s 500 KiB is refused for engine swarm, naming the service and the secret', async () => {
+  const big = await loadInline('services:\n  web:\n    image: nginx:1.27\n    secrets: [blob]\nsecrets:\n  blob:\n    file: ./blob.bin\n', { 'stacks/app/blob.bin': 'x'.repeat(501 * 1024) }, SWARM_CLUSTER);
+  assert.deepEqual(big.problems.map((p) => p.pointer), ['/services/web']);
+  assert.match(big.problems[0]?.message ?? '', /secret blob of `services\.web` has 513024 bytes; Swarm takes a secret of at most 500 KiB/);
+});

@@ -159,7 +159,7 @@ async function loadStack(reader: RepoReader, cluster: ClusterSpec, ref: StackRef
     }
   }
   if (cluster.engine === 'swarm') {
-    checkSwarmKeys(source, problems);
+    checkSwarmKeys(source, problems, stack.services);
     swarmDependencyWarnings(source, warnings);
   }
   problems.push(...inlineCredentialProblems(source));

@@ -1,6 +1,7 @@
-// Runs a Swarm plan: overlay networks and node labels first, then services in depends_on
-// order (independent ones at once), each created or updated through the Engine API and then
-// watched until Swarm has rolled it (wait.ts); removals last. A failed service with
+// Runs a Swarm plan: overlay networks, node labels and config/secret objects first, then
+// services in depends_on order (independent ones at once), each created or updated through
+// the Engine API and then watched until Swarm has rolled it (wait.ts); removals last, objects
+// no service uses any more after the services. A failed service with
 // failure_action rollback halts every service not yet started, so the reconciler can put
 // the whole cluster back to the last good commit, as on plain hosts.
 import type { DesiredState, ServiceSpec } from '../../manifests/model.js';
@@ -9,6 +10,8 @@ import type { EngineExecuteOptions } from '../engine.js';
 import type { SwarmManagers } from './manager-client.js';
 import type { SwarmAction, SwarmPlan } from './swarm-types.js';
 import { waitForService } from './wait.js';
+import { createObject, removeObject } from './apply-objects.js';
+import { referencedObjects, withObjectIds } from './swarm-objects.js';
 
 type Raw = Record<string, unknown>;
 
@@ -28,6 +31,23 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
     executed++;
     event('done', a, `${a.type} done`);
   }
+  // IDs of the objects made now; the plan knew only those that existed.
+  const madeIds = new Map<string, string>();
+  for (const a of plan.actions) {
+    if (a.type !== 'config-create' && a.type !== 'secret-create') continue;
+    event('start', a, `create ${a.kind} ${a.name}`);
+    madeIds.set(`${a.kind} ${a.name}`, await createObject(managers, a, options.signal));
+    executed++;
+    event('done', a, `created ${a.kind} ${a.name}`);
+  }
+  const withIds = <T extends SwarmAction>(a: T): T => {
+    if (a.type !== 'service-create' && a.type !== 'service-update') return a;
+    const spec = withObjectIds(a.spec, madeIds);
+    const container = spec.TaskTemplate.ContainerSpec as Raw | undefined;
+    const unresolved = [...((container?.Configs as Raw[] | undefined) ?? []).filter((r) => !r.ConfigID), ...((container?.Secrets as Raw[] | undefined) ?? []).filter((r) => !r.SecretID)];
+    if (unresolved.length) throw new Error(`service ${spec.Name} references ${referencedObjects(spec).join(', ')}, of which ${unresolved.length} the swarm does not have and this plan does not create; plan again`);
+    return { ...a, spec };
+  };
 
   const running = new Map<string, Promise<boolean>>();
   const runService = async (a: SwarmAction): Promise<boolean> => {
@@ -73,7 +93,9 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
     if (action === 'pause') paused = true;
     return action === 'continue';
   };
-  for (const a of plan.actions) if (a.type === 'service-create' || a.type === 'service-update') running.set(`${a.stack}/${a.service}`, runService(a));
+  // Every reference resolved before any service starts, so a missing object stops nothing half-way.
+  const serviceActions = plan.actions.filter((a) => a.type === 'service-create' || a.type === 'service-update').map(withIds);
+  for (const a of serviceActions) running.set(`${a.stack}/${a.service}`, runService(a));
   const results = await Promise.all(running.values());
   let ok = results.every(Boolean);
   if (!halt.halted && !paused) {
@@ -84,6 +106,17 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
       executed++;
       touched.add(`${a.stack}/${a.service}`);
       event('done', a, `removed service ${a.name}`);
+    }
+    for (const a of plan.actions) {
+      if (a.type !== 'config-remove' && a.type !== 'secret-remove') continue;
+      event('start', a, `remove ${a.kind} ${a.name}: ${a.reason}`);
+      const outcome = await removeObject(managers, a, options.signal);
+      if (outcome.removed) {
+        executed++;
+        event('done', a, `removed ${a.kind} ${a.name}`);
+      } else {
+        event('skipped', a, `${a.kind} ${a.name} is kept until the next cycle: ${outcome.why}`);
+      }
     }
   } else {
     ok = false;

@@ -11,6 +11,9 @@ import { LABEL, isManagedBy } from '../../docker/labels.js';
 import type { EnginePlanOptions } from '../engine.js';
 import { desiredService, overlayNetworks, type DesiredService } from './service-spec.js';
 import { differingPaths } from './spec-compare.js';
+import { describeFileChanges } from '../../reconcile/plan/file-changes.js';
+import { objectCreateActions, objectIds, objectRemoveActions } from './object-plan.js';
+import { withObjectIds, type DesiredObject } from './swarm-objects.js';
 import type { SwarmAction, SwarmObservation, SwarmPlan, SwarmService, SwarmServiceSpec } from './swarm-types.js';
 
 /** Keys of node labels Flotilla set, so a label removed from Git is removed from the node too. */
@@ -33,9 +36,13 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
   if (o) actions.push(...nodeLabelActions(desired, o));
 
   const declared = new Set<string>();
+  const ids = o ? objectIds(cluster, o) : new Map<string, string>();
+  const wantedObjects: Array<{ stack: string; object: DesiredObject }> = [];
+  const serviceActions: SwarmAction[] = [];
   for (const { stack, service } of applyOrder(desired.stacks)) {
     const want = desiredService(cluster, stack, service, options.commit);
     declared.add(want.name);
+    wantedObjects.push(...want.objects.map((object) => ({ stack: stack.name, object })));
     const have = live.get(want.name);
     const summary: ServiceSummary = { stack: stack.name, service: service.name, declared: true, mode: service.deploy.mode, desired: want.replicas === 'global' ? 0 : want.replicas, placed: 0, current: 0, held: [], inSync: true, changes: emptyCounts(), withheld: 0, unplaceable: 0 };
     services.push(summary);
@@ -47,23 +54,28 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
       continue;
     }
     if (!have) {
-      actions.push({ ...base, type: 'service-create', reason: `service ${want.name} does not exist`, cause: 'converge', spec: want.spec });
+      serviceActions.push({ ...base, type: 'service-create', reason: `service ${want.name} does not exist`, cause: 'converge', spec: resolved(want.spec, networkIds, ids) });
       drift.push({ ...base, kind: 'missing', count: Math.max(1, summary.desired), containers: [want.name] });
       continue;
     }
     const running = o.tasks.filter((t) => t.serviceId === have.id && t.desiredState === 'running' && t.state === 'running').length;
     summary.placed = summary.current = running;
     if (want.replicas === 'global') summary.desired = Math.max(running, 1);
-    const fields = changedFields(want, have, networkIds);
+    const fields = changedFields(want, have, networkIds, ids);
     if (fields.length > 0) {
       const byGit = have.labels[LABEL.specHash] !== want.specHash;
       const scale = fields.every((f) => f === 'Mode.Replicated.Replicas');
-      actions.push({ ...base, type: 'service-update', id: have.id, version: have.version, spec: withNetworkIds(want.spec, networkIds), fields, scale, reason: `${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
+      // Names and digests only: "config nginx.conf changed", never a secret's content.
+      const files = describeFileChanges(have.labels[LABEL.files], want.spec.Labels[LABEL.files]);
+      serviceActions.push({ ...base, type: 'service-update', id: have.id, version: have.version, spec: resolved(want.spec, networkIds, ids), fields, scale, reason: `${files.length ? `${files.join(', ')}; ` : ''}${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
       drift.push({ ...base, kind: 'outdated', count: Math.max(1, running), containers: [have.name] });
     } else if (running < summary.desired) {
       drift.push({ ...base, kind: 'missing', count: summary.desired - running, containers: [have.name] });
     }
   }
+  if (o) actions.push(...objectCreateActions(cluster, wantedObjects, o));
+  actions.push(...serviceActions);
+  const kept = (o?.services ?? []).filter((s) => !declared.has(s.name) && (!isManagedBy(s.labels, cluster) || !options.prune));
   for (const s of o?.services ?? []) {
     if (declared.has(s.name) || !isManagedBy(s.labels, cluster)) continue;
     const base = { stack: s.labels[LABEL.stack] ?? '', service: s.labels[LABEL.service] ?? s.name, node: '' };
@@ -71,6 +83,8 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
     drift.push({ ...base, kind: 'extra', count: 1, containers: [s.name] });
     services.push({ ...base, declared: false, desired: 0, placed: 0, current: 0, held: [], inSync: false, changes: emptyCounts(), withheld: 0, unplaceable: 0 });
   }
+
+  if (o) actions.push(...objectRemoveActions(cluster, new Set(wantedObjects.map(({ object }) => `${object.kind} ${object.name}`)), kept, o));
 
   const allowed: SwarmAction[] = [];
   const withheld: SwarmPlan['withheld'] = [];
@@ -104,11 +118,16 @@ function count(s: ServiceSummary | undefined, a: SwarmAction, held: boolean): vo
 // The commit and hash labels differ with every change; the fields they stand for are compared instead.
 const IGNORED = new Set([`Labels.${LABEL.commit}`, `Labels.${LABEL.specHash}`]);
 
-function changedFields(want: DesiredService, have: SwarmService, networkIds: Map<string, string>): string[] {
-  const fields = differingPaths(withNetworkIds(want.spec, networkIds), have.spec, '', IGNORED);
+function changedFields(want: DesiredService, have: SwarmService, networkIds: Map<string, string>, objectIds: Map<string, string>): string[] {
+  const fields = differingPaths(resolved(want.spec, networkIds, objectIds), have.spec, '', IGNORED);
   // Equal fields but another hash: a Flotilla version that hashed differently; rewrite the labels only.
   if (fields.length === 0 && have.labels[LABEL.specHash] !== want.specHash) return [`Labels.${LABEL.specHash}`];
   return fields;
+}
+
+/** The spec as sent: network and object IDs where the swarm has them (objects made this cycle get theirs in apply). */
+function resolved(spec: SwarmServiceSpec, networkIds: Map<string, string>, objectIds: Map<string, string>): SwarmServiceSpec {
+  return withObjectIds(withNetworkIds(spec, networkIds), objectIds);
 }
 
 /** Docker keeps network IDs in the stored spec; compare and send them as IDs where known. */

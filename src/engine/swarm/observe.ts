@@ -1,5 +1,5 @@
-// The one observation of a swarm per cycle: one list each of nodes, services, tasks and
-// networks from a manager, never a call per service. Tasks are also shown as the
+// The one observation of a swarm per cycle: one list each of nodes, services, tasks,
+// networks, configs and secrets from a manager, never a call per service. Tasks are also shown as the
 // "containers" of their node, labelled like Flotilla's own containers (service labels plus
 // the task's slot), so status, drift metrics and label recovery read a swarm as they read
 // plain hosts. A manager that does not answer makes every declared node down, not a crash.
@@ -7,7 +7,7 @@ import type { ContainerState, ObservedContainer, ObservedNode } from '../../dock
 import { LABEL } from '../../docker/labels.js';
 import type { DesiredState } from '../../manifests/model.js';
 import type { SwarmManagers } from './manager-client.js';
-import type { SwarmNetwork, SwarmNode, SwarmObservation, SwarmObservedState, SwarmService, SwarmTask } from './swarm-types.js';
+import type { SwarmNetwork, SwarmNode, SwarmObject, SwarmObservation, SwarmObservedState, SwarmService, SwarmTask } from './swarm-types.js';
 
 type Raw = Record<string, unknown>;
 
@@ -22,11 +22,14 @@ const list = (what: string, v: unknown): Raw[] => {
 export async function observeSwarm(managers: SwarmManagers, desired: DesiredState | undefined, signal?: AbortSignal): Promise<SwarmObservedState> {
   let observation: SwarmObservation;
   try {
-    const [nodes, services, tasks, networks] = await Promise.all([
+    const managed = { filters: JSON.stringify({ label: [`${LABEL.managed}=true`] }) };
+    const [nodes, services, tasks, networks, configs, secrets] = await Promise.all([
       managers.call<unknown>('list swarm nodes', { method: 'GET', path: '/nodes', ok: [200] }, signal),
       managers.call<unknown>('list services', { method: 'GET', path: '/services', ok: [200] }, signal),
       managers.call<unknown>('list tasks', { method: 'GET', path: '/tasks', ok: [200] }, signal),
-      managers.call<unknown>('list networks', { method: 'GET', path: '/networks', query: { filters: JSON.stringify({ label: [`${LABEL.managed}=true`] }) }, ok: [200] }, signal),
+      managers.call<unknown>('list networks', { method: 'GET', path: '/networks', query: managed, ok: [200] }, signal),
+      managers.call<unknown>('list configs', { method: 'GET', path: '/configs', query: managed, ok: [200] }, signal),
+      managers.call<unknown>('list secrets', { method: 'GET', path: '/secrets', query: managed, ok: [200] }, signal),
     ]);
     observation = {
       manager: managers.endpoint,
@@ -34,6 +37,8 @@ export async function observeSwarm(managers: SwarmManagers, desired: DesiredStat
       services: list('services', services).map(parseService),
       tasks: list('tasks', tasks).map(parseTask),
       networks: list('networks', networks).map((n): SwarmNetwork => ({ id: str(n.Id), name: str(n.Name), labels: labelsOf(n.Labels) })),
+      // A secret's list entry has no Data; a config's has, and is not kept.
+      objects: [...list('configs', configs).map((c) => parseObject('config', c)), ...list('secrets', secrets).map((c) => parseObject('secret', c))],
     };
   } catch (err) {
     const error = `no Swarm manager could be observed: ${(err as Error).message}`;
@@ -75,6 +80,11 @@ function taskAsContainer(t: SwarmTask, s: SwarmService, node: string): ObservedC
     publishedPorts: [],
     createdAt: Math.floor(Date.parse(t.createdAt) / 1000) || 0,
   };
+}
+
+function parseObject(kind: SwarmObject['kind'], o: Raw): SwarmObject {
+  const spec = rec(o.Spec);
+  return { kind, id: str(o.ID), name: str(spec.Name), labels: labelsOf(spec.Labels) };
 }
 
 function parseNode(n: Raw): SwarmNode {

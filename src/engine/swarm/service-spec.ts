@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import type { ServiceSpec, StackSpec, UpdateConfig } from '../../manifests/model.js';
 import { LABEL } from '../../docker/labels.js';
 import { sealedEnvLabel } from '../../manifests/secrets/sealed-env.js';
+import { filesLabel } from '../../reconcile/plan/file-changes.js';
 import { swarmServiceName, type SwarmServiceSpec } from './swarm-types.js';
+import { referenceBodies, serviceObjects, type DesiredObject, type ObjectReference } from './swarm-objects.js';
 
 const MS_TO_NS = 1_000_000;
 const ENV_ORDER = new Intl.Collator('en');
@@ -21,10 +23,15 @@ export interface DesiredService {
   dependsOn: string[];
   monitorMs: number;
   startPeriodMs: number;
+  /** Config and secret objects the spec references by name (IDs are filled in by the plan). */
+  objects: DesiredObject[];
 }
 
 export function desiredService(cluster: string, stack: StackSpec, service: ServiceSpec, commit: string): DesiredService {
-  const spec = serviceSpec(cluster, stack, service);
+  const objects = serviceObjects(cluster, stack.name, service);
+  const spec = serviceSpec(cluster, stack, service, objects.map((o) => o.ref));
+  // Digests by file name (never content), so a plan can say `config nginx.conf changed`.
+  if (service.files) spec.Labels = { ...spec.Labels, [LABEL.files]: filesLabel(service.files) };
   if (service.sealedEnv) spec.Labels = { ...spec.Labels, [LABEL.sealedEnv]: sealedEnvLabel(service.sealedEnv) };
   // Values from encrypted files are hashed through their keyed digests (the label), never in clear.
   const specHash = createHash('sha256').update(JSON.stringify(maskSealedEnv(spec, service.sealedEnv))).digest('hex').slice(0, 16);
@@ -39,6 +46,7 @@ export function desiredService(cluster: string, stack: StackSpec, service: Servi
     dependsOn: service.dependsOn,
     monitorMs: service.deploy.updateConfig.monitorMs,
     startPeriodMs: service.healthcheck?.startPeriodMs ?? 0,
+    objects: objects.map((o) => o.object),
   };
 }
 
@@ -54,7 +62,7 @@ function identity(cluster: string, stack: string, service: string): Record<strin
   return { [LABEL.managed]: 'true', [LABEL.cluster]: cluster, [LABEL.stack]: stack, [LABEL.service]: service };
 }
 
-function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec): SwarmServiceSpec {
+function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec, refs: ObjectReference[]): SwarmServiceSpec {
   const d = s.deploy;
   const container: Record<string, unknown> = {
     Image: s.image,
@@ -99,6 +107,11 @@ function serviceSpec(cluster: string, stack: StackSpec, s: ServiceSpec): SwarmSe
     return { Type: 'volume', ...(volume ? { Source: volume.dockerName } : {}), Target: m.target, ReadOnly: m.readOnly, ...(volume && !volume.external ? { VolumeOptions: { Labels: { ...volume.labels, ...identity(cluster, stack.name, s.name) }, ...(volume.driver ? { DriverConfig: { Name: volume.driver, Options: volume.driverOpts } } : {}) } } : {}) };
   });
   if (mounts.length) container.Mounts = mounts;
+  // By name only: the spec hash must not change when an object is re-made with a new ID.
+  const configs = referenceBodies(refs, 'config', new Map());
+  const secrets = referenceBodies(refs, 'secret', new Map());
+  if (configs.length) container.Configs = configs;
+  if (secrets.length) container.Secrets = secrets;
 
   const task: Record<string, unknown> = {
     ContainerSpec: container,

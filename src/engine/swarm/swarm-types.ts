@@ -1,7 +1,9 @@
 // What the Swarm engine sees and plans, as plain data. Only the fields Flotilla reads are
 // typed; the service spec is kept whole (`spec`) because an update must send it back whole.
 import type { ObservedState } from '../../docker/types.js';
+import type { FileContent } from '../../manifests/model.js';
 import type { PlannedAction, EnginePlan } from '../engine.js';
+import type { SwarmObjectKind } from './swarm-objects.js';
 
 /** The Engine API's ServiceSpec as Flotilla writes it (see service-spec.ts). */
 export type SwarmServiceSpec = Record<string, unknown> & { Name: string; Labels: Record<string, string>; TaskTemplate: Record<string, unknown> };
@@ -50,13 +52,22 @@ export interface SwarmNetwork {
   labels: Record<string, string>;
 }
 
-/** The one observation per cycle: services, tasks, nodes and networks of the swarm. */
+/** A config or secret object Flotilla made (listed by the flotilla.managed label; never its content). */
+export interface SwarmObject {
+  kind: SwarmObjectKind;
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** The one observation per cycle: services, tasks, nodes, networks, configs and secrets of the swarm. */
 export interface SwarmObservation {
   manager: string;
   services: SwarmService[];
   tasks: SwarmTask[];
   nodes: SwarmNode[];
   networks: SwarmNetwork[];
+  objects: SwarmObject[];
 }
 
 /** Nodes are the swarm's, their containers the tasks (so status, metrics and recovery read them as on hosts). */
@@ -99,14 +110,31 @@ export interface NodeLabelsAction extends PlannedAction {
   spec: Record<string, unknown>;
 }
 
-export type SwarmAction = CreateServiceAction | UpdateServiceAction | RemoveServiceAction | CreateNetworkAction | NodeLabelsAction;
+/** Made before the services that reference it; `content` is a secret's wrapper, clear only in the create call. */
+export interface CreateObjectAction extends PlannedAction {
+  type: 'config-create' | 'secret-create';
+  kind: SwarmObjectKind;
+  name: string;
+  labels: Record<string, string>;
+  content: FileContent;
+}
+
+/** A Flotilla object no service of Git uses any more, deleted after the services rolled. */
+export interface RemoveObjectAction extends PlannedAction {
+  type: 'config-remove' | 'secret-remove';
+  kind: SwarmObjectKind;
+  id: string;
+  name: string;
+}
+
+export type SwarmAction = CreateServiceAction | UpdateServiceAction | RemoveServiceAction | CreateNetworkAction | NodeLabelsAction | CreateObjectAction | RemoveObjectAction;
 
 export interface SwarmPlan extends EnginePlan {
   actions: SwarmAction[];
   withheld: Array<{ action: SwarmAction; because: string }>;
 }
 
-export const SWARM_ACTIONS: ReadonlySet<string> = new Set(['service-create', 'service-update', 'service-remove', 'network-create', 'node-labels']);
+export const SWARM_ACTIONS: ReadonlySet<string> = new Set(['service-create', 'service-update', 'service-remove', 'network-create', 'node-labels', 'config-create', 'secret-create', 'config-remove', 'secret-remove']);
 
 export function isSwarmAction(a: PlannedAction): a is SwarmAction {
   return SWARM_ACTIONS.has(a.type);

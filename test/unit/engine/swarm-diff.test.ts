@@ -31,6 +31,7 @@ function observation(services: SwarmService[], running = 2): SwarmObservation {
     tasks: Array.from({ length: running }, (_, i) => ({ id: `t${i}`, serviceId: 'svc1', nodeId: 'N1', slot: i + 1, state: 'running', desiredState: 'running', message: '', error: '', image: 'web:1', createdAt: '' })),
     nodes: [{ id: 'N1', version: 3, hostname: 'n1', role: 'manager', availability: 'active', ready: true, labels: { zone: 'a', [`flotilla.labels`]: 'zone' }, spec: {} }],
     networks: [{ id: 'net1', name: 'shop_default', labels: {} }],
+    objects: [],
   };
 }
 

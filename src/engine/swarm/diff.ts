@@ -11,6 +11,8 @@ import { LABEL, isManagedBy } from '../../docker/labels.js';
 import type { EnginePlanOptions } from '../engine.js';
 import { desiredService, overlayNetworks, type DesiredService } from './service-spec.js';
 import { differingPaths } from './spec-compare.js';
+import { fieldChanges } from './field-diff.js';
+import { onlyRevertedUpdateConfig } from './revert-spec.js';
 import type { SwarmAction, SwarmObservation, SwarmPlan, SwarmService, SwarmServiceSpec } from './swarm-types.js';
 
 /** Keys of node labels Flotilla set, so a label removed from Git is removed from the node too. */
@@ -47,7 +49,7 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
       continue;
     }
     if (!have) {
-      actions.push({ ...base, type: 'service-create', reason: `service ${want.name} does not exist`, cause: 'converge', spec: want.spec });
+      actions.push({ ...base, type: 'service-create', verb: 'created', reason: `service ${want.name} does not exist`, cause: 'converge', spec: want.spec });
       drift.push({ ...base, kind: 'missing', count: Math.max(1, summary.desired), containers: [want.name] });
       continue;
     }
@@ -58,7 +60,11 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
     if (fields.length > 0) {
       const byGit = have.labels[LABEL.specHash] !== want.specHash;
       const scale = fields.every((f) => f === 'Mode.Replicated.Replicas');
-      actions.push({ ...base, type: 'service-update', id: have.id, version: have.version, spec: withNetworkIds(want.spec, networkIds), fields, scale, reason: `${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
+      const spec = withNetworkIds(want.spec, networkIds);
+      const diff = fieldChanges(fields, spec, have.spec);
+      const replicas = diff.find((c) => c.field === 'Mode.Replicated.Replicas');
+      const verb = scale && replicas ? `scaled ${replicas.from} -> ${replicas.to}` : 'updated';
+      actions.push({ ...base, type: 'service-update', verb, diff, id: have.id, version: have.version, spec, fields, scale, reason: `${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
       drift.push({ ...base, kind: 'outdated', count: Math.max(1, running), containers: [have.name] });
     } else if (running < summary.desired) {
       drift.push({ ...base, kind: 'missing', count: summary.desired - running, containers: [have.name] });
@@ -67,7 +73,7 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
   for (const s of o?.services ?? []) {
     if (declared.has(s.name) || !isManagedBy(s.labels, cluster)) continue;
     const base = { stack: s.labels[LABEL.stack] ?? '', service: s.labels[LABEL.service] ?? s.name, node: '' };
-    actions.push({ ...base, type: 'service-remove', id: s.id, name: s.name, reason: `service ${s.name} is no longer declared`, cause: 'prune' });
+    actions.push({ ...base, type: 'service-remove', verb: 'removed', id: s.id, name: s.name, reason: `service ${s.name} is no longer declared`, cause: 'prune' });
     drift.push({ ...base, kind: 'extra', count: 1, containers: [s.name] });
     services.push({ ...base, declared: false, desired: 0, placed: 0, current: 0, held: [], inSync: false, changes: emptyCounts(), withheld: 0, unplaceable: 0 });
   }
@@ -105,7 +111,10 @@ function count(s: ServiceSummary | undefined, a: SwarmAction, held: boolean): vo
 const IGNORED = new Set([`Labels.${LABEL.commit}`, `Labels.${LABEL.specHash}`]);
 
 function changedFields(want: DesiredService, have: SwarmService, networkIds: Map<string, string>): string[] {
-  const fields = differingPaths(withNetworkIds(want.spec, networkIds), have.spec, '', IGNORED);
+  const spec = withNetworkIds(want.spec, networkIds);
+  const fields = differingPaths(spec, have.spec, '', IGNORED);
+  // What a revert sent (rollback_config as UpdateConfig) with Git's hash is the Git spec, not drift.
+  if (have.labels[LABEL.specHash] === want.specHash && onlyRevertedUpdateConfig(fields, spec, have.spec, IGNORED)) return [];
   // Equal fields but another hash: a Flotilla version that hashed differently; rewrite the labels only.
   if (fields.length === 0 && have.labels[LABEL.specHash] !== want.specHash) return [`Labels.${LABEL.specHash}`];
   return fields;

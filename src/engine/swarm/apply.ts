@@ -8,7 +8,7 @@ import type { ExecutionResult, Halt, ServiceFailure } from '../../reconcile/exec
 import type { EngineExecuteOptions } from '../engine.js';
 import type { SwarmManagers } from './manager-client.js';
 import type { SwarmAction, SwarmPlan } from './swarm-types.js';
-import { revertSpec } from './revert-spec.js';
+import { updateBody } from './update-body.js';
 import { waitForService } from './wait.js';
 
 type Raw = Record<string, unknown>;
@@ -48,8 +48,8 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
       id = String((await managers.call<Raw>(`create service ${a.spec.Name}`, { method: 'POST', path: '/services/create', body: a.spec, ok: [201] }, options.signal)).ID);
     } else if (a.type === 'service-update') {
       id = a.id;
-      // The way back of a revert rolls by rollback_config (revert-spec.ts).
-      await managers.call(`update service ${a.spec.Name}`, { method: 'POST', path: `/services/${a.id}/update`, query: { version: a.version }, body: options.rollback ? revertSpec(a.spec) : a.spec, ok: [200] }, options.signal);
+      // The way back of a revert rolls by rollback_config; see update-body.ts.
+      await managers.call(`update service ${a.spec.Name}`, { method: 'POST', path: `/services/${a.id}/update`, query: { version: a.version }, body: updateBody(a.spec, options.rollback), ok: [200] }, options.signal);
     } else {
       return true;
     }

@@ -19,7 +19,7 @@ export function appliedSwarm(desired: DesiredState): SwarmObservedState {
     const keys = Object.keys(n.labels).sort();
     const labels = { ...n.labels, ...(keys.length ? { [MANAGED_NODE_LABELS]: keys.join(',') } : {}) };
     // Deterministic ids, so the same two commits always give the same plan.
-    return { id: `synthetic-node-${i}`, version: 0, hostname: n.name, role: 'worker', availability: 'active', ready: true, labels, spec: { Labels: labels } };
+    return { id: `synthetic-node-${i}`, version: 0, hostname: n.name, role: 'worker', availability: 'active', ready: true, state: 'ready', stateMessage: '', labels, spec: { Labels: labels } };
   });
   const services: SwarmService[] = [];
   const tasks: SwarmTask[] = [];

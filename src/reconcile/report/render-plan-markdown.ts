@@ -28,7 +28,8 @@ export function renderPlanMarkdown(plan: EnginePlan): string {
 
 function row(l: ChangeLine): string {
   const icon = ICON[l.action];
-  return `| ${icon ? `${icon} ` : ''}${esc(l.verb)} | \`${l.container}\` | ${esc(l.node)} | ${esc(l.reason)} |`;
+  // The verb is the engine's own words ("scaled 2 -> 3"): a lone ">" opens no tag, so it stays readable.
+  return `| ${icon ? `${icon} ` : ''}${esc(l.verb).replace(/&gt;/g, '>')} | \`${l.container}\` | ${esc(l.node)} | ${esc(l.reason)} |`;
 }
 
 /** A service update's fields as a diff block: what runs now (-) and what Git wants (+). */

@@ -27,7 +27,8 @@ export function renderPlanText(plan: EnginePlan): string {
 }
 
 function formatLine(l: ChangeLine): string {
-  const head = `  ${SIGN[l.action] ?? '*'} ${l.verb.padEnd(8)}${l.container} on ${l.node}: ${l.reason}`;
+  const verb = l.verb.length < 8 ? l.verb.padEnd(8) : `${l.verb} `;
+  const head = `  ${SIGN[l.action] ?? '*'} ${verb}${l.container} on ${l.node}: ${l.reason}`;
   return [head, ...(l.diff ?? []).map((c) => `      ${c.field}: ${c.from} -> ${c.to}`)].join('\n');
 }
 

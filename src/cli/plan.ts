@@ -10,13 +10,15 @@ import { readDigestKey } from '../manifests/file-digest.js';
 import { formatProblem } from '../manifests/problems.js';
 import { NodePool } from '../docker/node-pool.js';
 import { EngineNode } from '../docker/engine-node.js';
-import { plan as makePlan } from '../reconcile/plan/planner.js';
+import { systemClock } from '../clock.js';
+import type { Engine } from '../engine/engine.js';
+import { HostsEngine } from '../engine/hosts/hosts-engine.js';
+import { EngineSelector } from '../engine/select-engine.js';
 import { SwarmEngine } from '../engine/swarm/swarm-engine.js';
 import { renderPlanText } from '../reconcile/report/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/report/render-plan-markdown.js';
-import { observedFromDesired, withEmptyNodes } from '../review/synthetic-observed.js';
+import { withEmptyNodes } from '../review/synthetic-observed.js';
 import type { ObservedState } from '../docker/types.js';
-import type { DesiredState } from '../manifests/model.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { repoOpener, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
@@ -54,13 +56,8 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   }
   const desired = loaded.state;
   const base = options.base as string | undefined;
-  if (desired.cluster.engine === 'swarm' && base === undefined) {
-    // A swarm is observed and planned per service through a manager (engine/swarm).
-    const engine = new SwarmEngine(desired.cluster.swarm ?? { managers: [] });
-    const plan = engine.plan(desired, await engine.observe(desired), { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
-    io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
-    return options['detailed-exitcode'] && plan.actions.length > 0 ? 2 : 0;
-  }
+  // The engine the commit's cluster.yaml names: containers per node on plain hosts, services on a swarm.
+  const engine = planEngine();
   let observed: ObservedState;
   if (base !== undefined) {
     const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath, loadOptions);
@@ -69,18 +66,19 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
       io.err(`--base ${base}: ${baseLoaded.problems.length} validation error(s) at the base; nothing to compare with`);
       return 1;
     }
-    observed = withEmptyNodes(observedFromDesired(baseLoaded.state), desired.cluster.nodes.map((n) => n.name));
+    const applied = engine.applied(baseLoaded.state);
+    observed = { ...applied, ...withEmptyNodes(applied, desired.cluster.nodes.map((n) => n.name)) };
   } else {
-    observed = await observeFleet(desired);
+    observed = await engine.observe(desired);
   }
-  const plan = makePlan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
+  const plan = engine.plan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
   io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
   const changes = plan.actions.length > 0;
   return options['detailed-exitcode'] && changes ? 2 : 0;
 }
 
-async function observeFleet(desired: DesiredState): Promise<ObservedState> {
-  const pool = new NodePool((spec) => EngineNode.fromSpec(spec));
-  pool.sync(desired.cluster.nodes);
-  return pool.observe();
+/** One observation, one plan: no grace period to wait out, no health gate (nothing is executed). */
+function planEngine(): Engine {
+  const hosts = new HostsEngine({ pool: new NodePool((spec) => EngineNode.fromSpec(spec)), clock: systemClock, nodeGraceMs: Number.POSITIVE_INFINITY, healthGate: false });
+  return new EngineSelector(hosts, (swarm) => new SwarmEngine(swarm));
 }

@@ -41,6 +41,11 @@ export interface ObservedNode {
   up: boolean;
   /** Why the node could not be observed, when it is down. */
   error?: string;
+  /**
+   * Whether the scheduler may place work on the node, when the engine has such a notion:
+   * Swarm's availability (`active`, `pause`, `drain`, set by an operator). Absent on plain hosts.
+   */
+  availability?: 'active' | 'pause' | 'drain';
   /** Capacity from `docker info`; cached per connection, absent if never known. */
   facts?: NodeFacts;
   /** Every container on the node, managed or not. */

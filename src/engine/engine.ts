@@ -3,7 +3,7 @@
 // Engine owns how a cluster is seen, what has to change on it, and how the change is made
 // and judged. `hosts` is Flotilla's own scheduler over plain Docker hosts; `swarm` hands
 // each Compose service to a Docker Swarm as one Swarm service.
-import type { DesiredState } from '../manifests/model.js';
+import type { ClusterSpec, DesiredState } from '../manifests/model.js';
 import type { ObservedState } from '../docker/types.js';
 import type { ActionCause, Plan, PlanMode } from '../reconcile/plan/actions.js';
 import type { ExecuteOptions, ExecutionResult, ExecutorEvent, ServiceFailure } from '../reconcile/execute/execution-types.js';
@@ -19,6 +19,17 @@ export interface PlannedAction {
   node: string;
   reason: string;
   cause: ActionCause;
+  /** How a plan names the change when its type says too little ("scaled 2 -> 3"); default: the type. */
+  verb?: string;
+  /** The fields that change and their values, for plans and PR comments (Swarm service updates). */
+  diff?: FieldChange[];
+}
+
+/** One field of an update: what runs now and what Git wants, as short display strings. */
+export interface FieldChange {
+  field: string;
+  from: string;
+  to: string;
 }
 
 /**
@@ -48,6 +59,13 @@ export interface EngineExecuteOptions {
   onImagePull?: ExecuteOptions['onImagePull'];
 }
 
+/** What a pull-request review plans against, and what of the cluster it did not look at. */
+export interface ReviewObservation {
+  observed: ObservedState;
+  /** Sentences for the review comment: what was not observed, and why. */
+  notes: string[];
+}
+
 export interface Engine {
   readonly kind: EngineKind;
   /** One observation of the whole cluster per call; unreachable parts are marked down, never thrown. */
@@ -58,4 +76,13 @@ export interface Engine {
   execute(plan: EnginePlan, desired: DesiredState, options: EngineExecuteOptions): Promise<ExecutionResult>;
   /** Replicas of `desired` that are not (or do not become) healthy: step 6, verify. */
   verify(desired: DesiredState, observed: ObservedState, signal: AbortSignal): Promise<ServiceFailure[]>;
+  /**
+   * The observation a pull-request review plans `desired` (its head) against. Endpoints come
+   * from the pull request, which anyone who opens one controls: only those `trusted` (the
+   * tracked branch's cluster; undefined when it cannot be read) declares the same way are
+   * contacted, the rest is planned as empty.
+   */
+  observeForReview(desired: DesiredState, trusted: ClusterSpec | undefined): Promise<ReviewObservation>;
+  /** The cluster as it would be once `desired` is applied exactly, without contacting it (`flotilla plan --base`). */
+  applied(desired: DesiredState): ObservedState;
 }

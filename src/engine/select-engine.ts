@@ -2,10 +2,10 @@
 // start-up and kept: each engine holds connections and bookkeeping (when a node went down)
 // that must survive from one reconcile to the next. A commit that changes the managers of
 // a swarm gets a new Swarm engine; one that switches engines simply uses the other one.
-import type { DesiredState, SwarmSettings } from '../manifests/model.js';
+import type { ClusterSpec, DesiredState, SwarmSettings } from '../manifests/model.js';
 import type { ObservedState } from '../docker/types.js';
 import type { ExecutionResult, ServiceFailure } from '../reconcile/execute/execution-types.js';
-import type { Engine, EngineExecuteOptions, EngineKind, EnginePlan, EnginePlanOptions } from './engine.js';
+import type { Engine, EngineExecuteOptions, EngineKind, EnginePlan, EnginePlanOptions, ReviewObservation } from './engine.js';
 
 export type SwarmEngineFactory = (settings: SwarmSettings) => Engine;
 
@@ -39,6 +39,14 @@ export class EngineSelector implements Engine {
 
   verify(desired: DesiredState, observed: ObservedState, signal: AbortSignal): Promise<ServiceFailure[]> {
     return this.engineFor(desired).verify(desired, observed, signal);
+  }
+
+  observeForReview(desired: DesiredState, trusted: ClusterSpec | undefined): Promise<ReviewObservation> {
+    return this.engineFor(desired).observeForReview(desired, trusted);
+  }
+
+  applied(desired: DesiredState): ObservedState {
+    return this.engineFor(desired).applied(desired);
   }
 
   private engineFor(desired: DesiredState | undefined): Engine {

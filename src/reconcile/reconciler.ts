@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { FlotillaMetrics } from '../metrics.js';
 import type { NodePool } from '../docker/node-pool.js';
 import type { RegistryAuth } from '../docker/registry/auth-resolver.js';
-import type { ObservedState } from '../docker/types.js';
+import type { ObservedNode, ObservedState } from '../docker/types.js';
 import type { DesiredState } from '../manifests/model.js';
 import { ValidationError } from '../manifests/problems.js';
 import type { GitSource } from '../sync/git-source.js';
@@ -23,6 +23,7 @@ import { HostsEngine } from '../engine/hosts/hosts-engine.js';
 import type { ReconcileResult, Target } from './reconcile-result.js';
 import type { ExecuteOptions, ExecutionResult, ExecutorEvent } from './execute/execution-types.js';
 import { conflictsStatus, servicesStatus } from './report/fleet-status.js';
+import { availabilityChange, nodeStatus } from './report/node-status.js';
 import { recoverLastGood } from './rollout/recover-last-good.js';
 import type { DaemonStatus, ErrorStatus } from './report/status.js';
 import { errorCode } from './reconcile-errors.js';
@@ -76,6 +77,8 @@ export class Reconciler {
   private readonly desiredCache: DesiredStateCache;
   private readonly current: DaemonStatus;
   private readonly nodeWasUp = new Map<string, boolean>();
+  /** Swarm availability last seen per node, so a drain is logged once, not every cycle. */
+  private readonly nodeAvailability = new Map<string, NonNullable<ObservedNode['availability']>>();
   private ready = false;
   /** Whether this reconcile recorded an error; if not, an old one is cleared at the end. */
   private errorRecorded = false;
@@ -315,7 +318,7 @@ export class Reconciler {
     const observed = await this.engine.observe(this.lastValid?.desired);
     // Every observation, not only the settled one: a replica seen stopped leaves the endpoints at once.
     this.lastObserved = observed;
-    this.current.nodes = observed.nodes.map((n) => ({ name: n.name, up: n.up, ...(n.error ? { error: n.error } : {}) }));
+    this.current.nodes = observed.nodes.map(nodeStatus);
     for (const n of observed.nodes) this.deps.metrics.nodeUp.set({ node: n.name }, n.up ? 1 : 0);
     for (const n of observed.nodes) {
       if (!n.up && this.nodeWasUp.get(n.name) !== false) {
@@ -323,6 +326,9 @@ export class Reconciler {
         this.log.warn({ node: n.name, error: n.error }, 'node is down');
       }
       this.nodeWasUp.set(n.name, n.up);
+      const change = availabilityChange(this.nodeAvailability.get(n.name), n);
+      if (change) this.log[change.level]({ node: n.name, availability: n.availability }, change.message);
+      if (n.availability) this.nodeAvailability.set(n.name, n.availability);
     }
     return observed;
   }

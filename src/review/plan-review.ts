@@ -1,15 +1,13 @@
 // The review itself, without any posting: load and validate the pull request's head, and
-// plan it against the live fleet the way a reconcile would after the merge. The outcome is
-// plain data for the renderer; any failure along the way becomes an `error` outcome.
+// plan it against the live fleet the way a reconcile would after the merge, through the
+// engine the head's cluster.yaml names (containers per node on plain hosts, services on a
+// swarm). The outcome is plain data for the renderer; any failure becomes an `error` outcome.
 import { posix } from 'node:path';
-import type { NodePool } from '../docker/node-pool.js';
-import type { NodeSpec } from '../manifests/model.js';
+import type { Engine, EnginePlan } from '../engine/engine.js';
+import type { ClusterSpec } from '../manifests/model.js';
 import type { ManifestProblem } from '../manifests/problems.js';
-import type { Plan } from '../reconcile/plan/actions.js';
 import type { DesiredStateCache } from '../reconcile/rollout/desired-cache.js';
-import { plan as makePlan } from '../reconcile/plan/planner.js';
 import type { GitSource } from '../sync/git-source.js';
-import { observeForReview } from './review-fleet.js';
 
 export interface ReviewPlanDeps {
   source: GitSource;
@@ -19,12 +17,15 @@ export interface ReviewPlanDeps {
    * which stays the same from one review to the next.
    */
   desired: DesiredStateCache;
-  /** The review's own node pool (see review-fleet.ts). */
-  pool: NodePool;
+  /**
+   * The review's own engine, never the reconciler's: a review must not disturb its
+   * bookkeeping (when a node went down), and observes only what the tracked branch trusts.
+   */
+  engine: Engine;
 }
 
 export type ReviewOutcome =
-  | { kind: 'planned'; cluster: string; revision: string; plan: Plan; notes: string[] }
+  | { kind: 'planned'; cluster: string; revision: string; plan: EnginePlan; notes: string[] }
   | { kind: 'invalid'; cluster: string; revision: string; problems: ManifestProblem[] }
   | { kind: 'error'; cluster: string; revision: string; message: string };
 
@@ -38,9 +39,9 @@ export async function planReview(deps: ReviewPlanDeps, revision: string, fetchEr
     cluster = trusted.name ?? loaded.state?.cluster.name ?? posix.basename(loaded.clusterPath);
     if (!loaded.state) return { kind: 'invalid', cluster, revision, problems: loaded.problems };
     const desired = loaded.state;
-    const { observed, notes } = await observeForReview(deps.pool, desired.cluster.nodes, trusted.nodes);
+    const { observed, notes } = await deps.engine.observeForReview(desired, trusted.cluster);
     if (trusted.note) notes.unshift(trusted.note);
-    const plan = makePlan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: revision, mode: 'sync' });
+    const plan = deps.engine.plan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: revision, mode: 'sync' });
     return { kind: 'planned', cluster, revision, plan, notes };
   } catch (err) {
     return { kind: 'error', cluster, revision, message: (err as Error).message };
@@ -50,7 +51,8 @@ export async function planReview(deps: ReviewPlanDeps, revision: string, fetchEr
 interface TrustedCluster {
   /** The tracked branch's cluster name: the comment marker stays the same whatever the PR does. */
   name?: string;
-  nodes: NodeSpec[];
+  /** What may be contacted: its nodes (plain hosts) or its managers (swarm). */
+  cluster?: ClusterSpec;
   note?: string;
 }
 
@@ -59,10 +61,10 @@ async function trustedCluster(deps: ReviewPlanDeps): Promise<TrustedCluster> {
   try {
     const head = await deps.source.fetch();
     const loaded = await deps.desired.load(head.revision);
-    if (loaded.state) return { name: loaded.state.cluster.name, nodes: loaded.state.cluster.nodes };
-    return { nodes: [], note: 'The tracked branch does not validate, so no node was observed: every node is planned as empty.' };
+    if (loaded.state) return { name: loaded.state.cluster.name, cluster: loaded.state.cluster };
+    return { note: 'The tracked branch does not validate, so no node was observed: every node is planned as empty.' };
   } catch (err) {
-    return { nodes: [], note: `The tracked branch could not be read (${(err as Error).message}), so no node was observed: every node is planned as empty.` };
+    return { note: `The tracked branch could not be read (${(err as Error).message}), so no node was observed: every node is planned as empty.` };
   }
 }
 

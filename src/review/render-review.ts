@@ -3,7 +3,7 @@
 // the status description is cut with an ellipsis, the comment at a line boundary with a
 // pointer to the full plan.
 import { formatProblem, type ManifestProblem } from '../manifests/problems.js';
-import type { Plan } from '../reconcile/plan/actions.js';
+import type { EnginePlan } from '../engine/engine.js';
 import { renderPlanMarkdown } from '../reconcile/report/render-plan-markdown.js';
 import type { CommitState } from './poster.js';
 import type { ReviewOutcome } from './plan-review.js';
@@ -16,7 +16,7 @@ export function planMarker(cluster: string): string {
 }
 
 /** "2 to create, 1 to replace" (only the non-zero counts), or "No changes". */
-export function changeSummary(plan: Plan): string {
+export function changeSummary(plan: EnginePlan): string {
   const s = plan.summary;
   const parts = [[s.create, 'to create'], [s.replace, 'to replace'], [s.remove, 'to remove'], [s.start, 'to start']].filter(([n]) => Number(n) > 0).map(([n, what]) => `${n} ${what}`);
   if (s.unplaceable > 0) parts.push(`${s.unplaceable} cannot be placed`);

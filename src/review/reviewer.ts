@@ -6,6 +6,11 @@
 import type { AgeKeyring } from '../manifests/secrets/age-identities.js';
 import type { Logger } from '../log.js';
 import { NodePool, type NodeFactory } from '../docker/node-pool.js';
+import type { Engine } from '../engine/engine.js';
+import { HostsEngine } from '../engine/hosts/hosts-engine.js';
+import { EngineSelector } from '../engine/select-engine.js';
+import { SwarmEngine } from '../engine/swarm/swarm-engine.js';
+import { systemClock } from '../clock.js';
 import type { GitSource } from '../sync/git-source.js';
 import type { PullRequestEvent, WebhookProviderName } from '../sync/webhooks/types.js';
 import { isCommitId } from '../sync/webhooks/payload-fields.js';
@@ -29,6 +34,15 @@ export interface ReviewerOptions {
   /** The daemon's key for secret digests, so a review's plan matches what the daemon deployed. */
   digestKey?: Buffer;
   ageKeys?: AgeKeyring;
+  /** The engines reviews plan through; default: the review's own, over its own node pool. */
+  engine?: Engine;
+}
+
+/** Plain hosts through a pool of the review's own; a swarm through its managers (when trusted). */
+export function reviewEngine(nodeFactory: NodeFactory): Engine {
+  // An endless grace period: a review cannot know how long a node has been down, so it never plans a reschedule.
+  const hosts = new HostsEngine({ pool: new NodePool(nodeFactory), clock: systemClock, nodeGraceMs: Number.POSITIVE_INFINITY, healthGate: false });
+  return new EngineSelector(hosts, (swarm) => new SwarmEngine(swarm));
 }
 
 export interface ReviewReport {
@@ -43,7 +57,7 @@ export class PullRequestReviewer {
 
   constructor(private readonly options: ReviewerOptions) {
     const { source, clusterPath } = options;
-    this.deps = { source, pool: new NodePool(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, { ...(options.digestKey ? { digestKey: options.digestKey } : {}), ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}) }), ...(clusterPath ? { clusterPath } : {}) };
+    this.deps = { source, engine: options.engine ?? reviewEngine(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, { ...(options.digestKey ? { digestKey: options.digestKey } : {}), ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}) }), ...(clusterPath ? { clusterPath } : {}) };
     this.queue = new CoalescingQueue(
       async (event) => void (await this.review(event)),
       (err, event) => options.log.error({ err, provider: event.provider, repository: event.apiRepository, pullRequest: event.number }, 'pull request review failed'),

@@ -2,7 +2,8 @@
 // service per Compose service, rolls image changes through Swarm, reverts the whole cluster
 // and quarantines a commit whose tasks turn unhealthy, heals a hand-made
 // `docker service update`, prunes a service dropped from Git, and a task reaches another
-// service's tasks by name across nodes on the stack's overlay network (dnsrr: no IPVS here).
+// service's tasks by name across nodes on the stack's overlay network (dnsrr: no IPVS here),
+// and reports a worker an operator drained while Swarm moves its tasks (and never undrains it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -10,9 +11,10 @@ import { requireDocker } from '../support/requirements.js';
 import { startSwarm, type TestSwarm } from '../support/swarm.js';
 import { startGitServer } from '../support/git-server.js';
 import { ConfigRepo, webService, type ClusterConfig } from '../support/config-repo.js';
-import { reconcileExpecting, startInProcess } from '../support/flotilla.js';
+import { metricValue, reconcileExpecting, startInProcess } from '../support/flotilla.js';
 import { WEB_BODY, WEB_HEALTHY, WEB_UNHEALTHY, WEB_V2 } from '../support/images.js';
 import { httpGet, waitFor } from '../support/wait.js';
+import { dockerRequest } from '../support/docker-socket.js';
 
 const WEB_PORT = 18480;
 const ZONES: Record<string, string> = { 'node-a': 'a', 'node-b': 'b', 'node-c': 'c' };
@@ -23,6 +25,8 @@ interface Shape {
   apiReplicas: number;
   apiGen: number;
   withApi: boolean;
+  /** The probe is pinned to node-c until the drain test lets Swarm move it. */
+  probeOnC: boolean;
 }
 
 function services(s: Shape): Record<string, unknown> {
@@ -30,7 +34,7 @@ function services(s: Shape): Record<string, unknown> {
   // mode host: the routing mesh needs IPVS, which this kernel lacks; dnsrr for the same reason.
   web.ports = [{ target: 80, published: WEB_PORT, mode: 'host' }];
   (web.deploy as Record<string, unknown>).endpoint_mode = 'dnsrr';
-  const probe = webService({ constraints: ['node.name==node-c'] });
+  const probe = webService(s.probeOnC ? { constraints: ['node.name==node-c'] } : {});
   const api = webService({ replicas: s.apiReplicas, environment: { GEN: String(s.apiGen) } });
   return { web, probe, ...(s.withApi ? { api } : {}) };
 }
@@ -42,6 +46,28 @@ async function serviceJson(swarm: TestSwarm, name: string): Promise<{ Spec: { La
 async function runningTasks(swarm: TestSwarm, name: string): Promise<string[]> {
   const out = await swarm.docker(['service', 'ps', name, '--filter', 'desired-state=running', '--format', '{{.Node}} {{.Image}} {{.CurrentState}}']);
   return out.split('\n').filter((l) => / Running /.test(l));
+}
+
+/** Swarm tasks running on each node, read from the node's own daemon. */
+async function tasksByNode(swarm: TestSwarm): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const node of swarm.fleet.nodes) {
+    // Started and past its healthcheck: Swarm counts a task as running only then.
+    const lines = await swarm.docker(['ps', '--filter', 'label=com.docker.swarm.service.name', '--format', '{{.Label "com.docker.swarm.service.name"}}\t{{.Status}}'], node);
+    out[node.name] = lines.split('\n').filter((l) => l && !/health: starting/.test(l)).map((l) => l.split('\t')[0] as string).sort();
+  }
+  return out;
+}
+
+/** `docker node update --availability`, as the Engine API takes it: the whole spec, at the version read. */
+async function setAvailability(swarm: TestSwarm, node: string, availability: 'active' | 'drain'): Promise<void> {
+  const socketPath = swarm.managerEndpoint.replace(/^unix:\/\//, '');
+  const inspected = await dockerRequest({ socketPath, method: 'GET', path: `/nodes/${node}` });
+  assert.equal(inspected.status, 200, inspected.body);
+  const info = JSON.parse(inspected.body) as { ID: string; Version: { Index: number }; Spec: Record<string, unknown> };
+  const body = Buffer.from(JSON.stringify({ ...info.Spec, Availability: availability }));
+  const updated = await dockerRequest({ socketPath, method: 'POST', path: `/nodes/${info.ID}/update?version=${info.Version.Index}`, body, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+  assert.equal(updated.status, 200, updated.body);
 }
 
 test('engine swarm: deploy, scale, roll, revert and quarantine, heal, prune, names across nodes', async (t) => {
@@ -58,7 +84,7 @@ test('engine swarm: deploy, scale, roll, revert and quarantine, heal, prune, nam
       nodes: swarm.fleet.nodes.map((n) => ({ name: n.name, labels: { zone: ZONES[n.name] as string } })),
       stacks: { shop: { services: services(s) } },
     });
-    let shape: Shape = { webImage: WEB_HEALTHY, apiReplicas: 1, apiGen: 1, withApi: true };
+    let shape: Shape = { webImage: WEB_HEALTHY, apiReplicas: 1, apiGen: 1, withApi: true, probeOnC: true };
     const { repo } = await ConfigRepo.create(git, 'config', config(shape));
     const flotilla = await startInProcess({ repoUrl: repo.url });
     closeFlotilla = flotilla.close;
@@ -152,6 +178,39 @@ test('engine swarm: deploy, scale, roll, revert and quarantine, heal, prune, nam
       await reconcileExpecting(flotilla, 'success');
       const names = (await swarm.docker(['service', 'ls', '--format', '{{.Name}}'])).split('\n').sort();
       assert.deepEqual(names, ['shop_probe', 'shop_web']);
+    });
+
+    await t.test('a worker drained by hand is reported as drained, Swarm moves its tasks, Flotilla leaves it drained', async () => {
+      const since = performance.now();
+      await commit({ probeOnC: false }, 'the probe may run on any node');
+      await reconcileExpecting(flotilla, 'success');
+      const before = await tasksByNode(swarm);
+      t.diagnostic(`before the drain: ${JSON.stringify(before)}`);
+      await setAvailability(swarm, 'node-c', 'drain');
+      try {
+        // Read on the nodes themselves: every service runs its replicas, none on node-c.
+        const after = await waitFor('tasks moved off node-c', async () => {
+          const now = await tasksByNode(swarm);
+          const count = (svc: string): number => ['node-a', 'node-b'].reduce((n, node) => n + (now[node]?.filter((x) => x === svc).length ?? 0), 0);
+          return (now['node-c'] ?? []).length === 0 && count('shop_web') === 2 && count('shop_probe') === 1 ? now : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 500 });
+        t.diagnostic(`after the drain: ${JSON.stringify(after)}`);
+        await reconcileExpecting(flotilla, 'unchanged');
+        const node = flotilla.status().nodes.find((n) => n.name === 'node-c');
+        assert.equal(node?.up, true);
+        assert.equal(node?.availability, 'drain');
+        assert.equal(node?.schedulable, false);
+        assert.match(node?.note ?? '', /drained by an operator/);
+        assert.equal(flotilla.status().nodes.find((n) => n.name === 'node-a')?.schedulable, true);
+        assert.equal(metricValue(await flotilla.app.metrics.registry.metrics(), 'flotilla_node_up', { node: 'node-c' }), 1);
+        const outOfSync = flotilla.status().services.filter((s) => !s.inSync);
+        assert.deepEqual(outOfSync.map((s) => [s.service, s.drift]), [], 'every service is in sync on the remaining nodes');
+        // Flotilla never undrains a node: that was an operator's decision.
+        assert.equal(await swarm.docker(['node', 'inspect', 'node-c', '--format', '{{.Spec.Availability}}']), 'drain');
+      } finally {
+        await setAvailability(swarm, 'node-c', 'active');
+      }
+      t.diagnostic(`drain test ${seconds(since)}`);
     });
   } finally {
     closeFlotilla();

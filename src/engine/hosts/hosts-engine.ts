@@ -5,14 +5,16 @@
 import type { Clock } from '../../clock.js';
 import type { NodePool } from '../../docker/node-pool.js';
 import type { ObservedState } from '../../docker/types.js';
-import type { DesiredState } from '../../manifests/model.js';
+import type { ClusterSpec, DesiredState } from '../../manifests/model.js';
 import { executePlan } from '../../reconcile/execute/executor.js';
 import type { ExecutionResult, ServiceFailure } from '../../reconcile/execute/execution-types.js';
 import { isContainerAction, type Action, type Plan } from '../../reconcile/plan/actions.js';
 import { lostNodes, withLastKnownContainers } from '../../reconcile/plan/node-availability.js';
 import { plan as makePlan } from '../../reconcile/plan/planner.js';
 import { verifyReplicas } from '../../reconcile/rollout/verify-replicas.js';
-import type { Engine, EngineExecuteOptions, EnginePlan, EnginePlanOptions, PlannedAction } from '../engine.js';
+import { observeForReview } from '../../review/review-fleet.js';
+import { observedFromDesired } from '../../review/synthetic-observed.js';
+import type { Engine, EngineExecuteOptions, EnginePlan, EnginePlanOptions, PlannedAction, ReviewObservation } from '../engine.js';
 
 export interface HostsEngineDeps {
   pool: NodePool;
@@ -57,6 +59,15 @@ export class HostsEngine implements Engine {
   verify(desired: DesiredState, observed: ObservedState, signal: AbortSignal): Promise<ServiceFailure[]> {
     if (!this.deps.healthGate) return Promise.resolve([]);
     return verifyReplicas(desired, observed, (n) => this.deps.pool.get(n), this.deps.clock, signal);
+  }
+
+  /** Nodes the tracked branch declares with the same endpoint are observed; `pool` must be the review's own. */
+  observeForReview(desired: DesiredState, trusted: ClusterSpec | undefined): Promise<ReviewObservation> {
+    return observeForReview(this.deps.pool, desired.cluster.nodes, trusted?.nodes ?? []);
+  }
+
+  applied(desired: DesiredState): ObservedState {
+    return observedFromDesired(desired);
   }
 }
 

@@ -9,6 +9,7 @@ import type { ExecutionResult, Halt, ServiceFailure } from '../../reconcile/exec
 import type { EngineExecuteOptions } from '../engine.js';
 import type { SwarmManagers } from './manager-client.js';
 import type { SwarmAction, SwarmPlan } from './swarm-types.js';
+import { updateBody } from './update-body.js';
 import { waitForService } from './wait.js';
 import { createObject, removeObject } from './apply-objects.js';
 import { referencedObjects, withObjectIds } from './swarm-objects.js';
@@ -67,7 +68,8 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
       id = String((await managers.call<Raw>(`create service ${a.spec.Name}`, { method: 'POST', path: '/services/create', body: a.spec, ok: [201] }, options.signal)).ID);
     } else if (a.type === 'service-update') {
       id = a.id;
-      await managers.call(`update service ${a.spec.Name}`, { method: 'POST', path: `/services/${a.id}/update`, query: { version: a.version }, body: a.spec, ok: [200] }, options.signal);
+      // The way back of a revert rolls by rollback_config; see update-body.ts.
+      await managers.call(`update service ${a.spec.Name}`, { method: 'POST', path: `/services/${a.id}/update`, query: { version: a.version }, body: updateBody(a.spec, options.rollback), ok: [200] }, options.signal);
     } else {
       return true;
     }
@@ -76,7 +78,7 @@ export async function applySwarmPlan(managers: SwarmManagers, plan: SwarmPlan, d
       name: a.spec.Name,
       containerSpec: a.spec.TaskTemplate.ContainerSpec as Raw,
       replicas: spec?.deploy.mode === 'global' ? 'global' : (spec?.deploy.replicas ?? 1),
-      monitorMs: spec?.deploy.updateConfig.monitorMs ?? 5_000,
+      monitorMs: (options.rollback ? spec?.deploy.rollbackConfig : spec?.deploy.updateConfig)?.monitorMs ?? 5_000,
       startPeriodMs: spec?.healthcheck?.startPeriodMs ?? 0,
     }, options.signal);
     if (verdict.ok) {

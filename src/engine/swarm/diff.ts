@@ -14,6 +14,8 @@ import { differingPaths } from './spec-compare.js';
 import { describeFileChanges } from '../../reconcile/plan/file-changes.js';
 import { objectCreateActions, objectIds, objectRemoveActions } from './object-plan.js';
 import { withObjectIds, type DesiredObject } from './swarm-objects.js';
+import { fieldChanges } from './field-diff.js';
+import { onlyRevertedUpdateConfig } from './revert-spec.js';
 import type { SwarmAction, SwarmObservation, SwarmPlan, SwarmService, SwarmServiceSpec } from './swarm-types.js';
 
 /** Keys of node labels Flotilla set, so a label removed from Git is removed from the node too. */
@@ -54,7 +56,7 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
       continue;
     }
     if (!have) {
-      serviceActions.push({ ...base, type: 'service-create', reason: `service ${want.name} does not exist`, cause: 'converge', spec: resolved(want.spec, networkIds, ids) });
+      serviceActions.push({ ...base, type: 'service-create', verb: 'created', reason: `service ${want.name} does not exist`, cause: 'converge', spec: resolved(want.spec, networkIds, ids) });
       drift.push({ ...base, kind: 'missing', count: Math.max(1, summary.desired), containers: [want.name] });
       continue;
     }
@@ -67,7 +69,11 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
       const scale = fields.every((f) => f === 'Mode.Replicated.Replicas');
       // Names and digests only: "config nginx.conf changed", never a secret's content.
       const files = describeFileChanges(have.labels[LABEL.files], want.spec.Labels[LABEL.files]);
-      serviceActions.push({ ...base, type: 'service-update', id: have.id, version: have.version, spec: resolved(want.spec, networkIds, ids), fields, scale, reason: `${files.length ? `${files.join(', ')}; ` : ''}${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
+      const spec = resolved(want.spec, networkIds, ids);
+      const diff = fieldChanges(fields, spec, have.spec);
+      const replicas = diff.find((c) => c.field === 'Mode.Replicated.Replicas');
+      const verb = scale && replicas ? `scaled ${replicas.from} -> ${replicas.to}` : 'updated';
+      serviceActions.push({ ...base, type: 'service-update', verb, diff, id: have.id, version: have.version, spec, fields, scale, reason: `${files.length ? `${files.join(', ')}; ` : ''}${byGit ? 'the spec in Git changed' : 'the live spec was changed outside Git'}: ${fields.join(', ')}`, cause: 'converge' });
       drift.push({ ...base, kind: 'outdated', count: Math.max(1, running), containers: [have.name] });
     } else if (running < summary.desired) {
       drift.push({ ...base, kind: 'missing', count: summary.desired - running, containers: [have.name] });
@@ -79,7 +85,7 @@ export function planSwarm(desired: DesiredState, o: SwarmObservation | undefined
   for (const s of o?.services ?? []) {
     if (declared.has(s.name) || !isManagedBy(s.labels, cluster)) continue;
     const base = { stack: s.labels[LABEL.stack] ?? '', service: s.labels[LABEL.service] ?? s.name, node: '' };
-    actions.push({ ...base, type: 'service-remove', id: s.id, name: s.name, reason: `service ${s.name} is no longer declared`, cause: 'prune' });
+    actions.push({ ...base, type: 'service-remove', verb: 'removed', id: s.id, name: s.name, reason: `service ${s.name} is no longer declared`, cause: 'prune' });
     drift.push({ ...base, kind: 'extra', count: 1, containers: [s.name] });
     services.push({ ...base, declared: false, desired: 0, placed: 0, current: 0, held: [], inSync: false, changes: emptyCounts(), withheld: 0, unplaceable: 0 });
   }
@@ -119,7 +125,10 @@ function count(s: ServiceSummary | undefined, a: SwarmAction, held: boolean): vo
 const IGNORED = new Set([`Labels.${LABEL.commit}`, `Labels.${LABEL.specHash}`]);
 
 function changedFields(want: DesiredService, have: SwarmService, networkIds: Map<string, string>, objectIds: Map<string, string>): string[] {
-  const fields = differingPaths(resolved(want.spec, networkIds, objectIds), have.spec, '', IGNORED);
+  const spec = resolved(want.spec, networkIds, objectIds);
+  const fields = differingPaths(spec, have.spec, '', IGNORED);
+  // What a revert sent (rollback_config as UpdateConfig) with Git's hash is the Git spec, not drift.
+  if (have.labels[LABEL.specHash] === want.specHash && onlyRevertedUpdateConfig(fields, spec, have.spec, IGNORED)) return [];
   // Equal fields but another hash: a Flotilla version that hashed differently; rewrite the labels only.
   if (fields.length === 0 && have.labels[LABEL.specHash] !== want.specHash) return [`Labels.${LABEL.specHash}`];
   return fields;

@@ -54,7 +54,10 @@ function observedNodes(o: SwarmObservation, desired: DesiredState | undefined): 
     const containers = o.tasks
       .filter((t) => t.nodeId === node.id && t.desiredState === 'running' && serviceById.has(t.serviceId))
       .map((t) => taskAsContainer(t, serviceById.get(t.serviceId) as SwarmService, node.hostname));
-    out.push({ name: node.hostname, up: node.ready, ...(node.ready ? {} : { error: `swarm node ${node.hostname} is ${node.availability === 'active' ? 'not ready' : node.availability}` }), containers });
+    // A drained or paused node is up (its daemon answers the swarm) but takes no new tasks.
+    const availability = node.availability === 'drain' || node.availability === 'pause' ? node.availability : 'active';
+    const error = `swarm node ${node.hostname} is ${node.state || 'not ready'}${node.stateMessage ? ` (${node.stateMessage})` : ''}`;
+    out.push({ name: node.hostname, up: node.ready, availability, ...(node.ready ? {} : { error }), containers });
   }
   // A node Git declares that the swarm does not have is reported; Flotilla never joins it.
   const seen = new Set(o.nodes.map((n) => n.hostname));
@@ -97,6 +100,8 @@ function parseNode(n: Raw): SwarmNode {
     role: str(spec.Role),
     availability: str(spec.Availability),
     ready: str(status.State) === 'ready',
+    state: str(status.State),
+    stateMessage: str(status.Message),
     labels: labelsOf(spec.Labels),
     spec,
   };

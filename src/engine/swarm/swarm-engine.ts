@@ -1,14 +1,15 @@
 // engine: swarm. Each Compose service is one Swarm service, created, updated and removed
 // through a manager's Engine API; Swarm places and rolls the tasks, Flotilla decides what
 // the cluster should run (Git), judges every rollout and reverts the whole cluster.
-import type { DesiredState, SwarmSettings } from '../../manifests/model.js';
+import type { ClusterSpec, DesiredState, SwarmSettings } from '../../manifests/model.js';
 import type { ObservedState } from '../../docker/types.js';
 import type { ExecutionResult, ServiceFailure } from '../../reconcile/execute/execution-types.js';
-import type { Engine, EngineExecuteOptions, EnginePlan, EnginePlanOptions } from '../engine.js';
+import type { Engine, EngineExecuteOptions, EnginePlan, EnginePlanOptions, ReviewObservation } from '../engine.js';
 import { applySwarmPlan } from './apply.js';
 import { planSwarm } from './diff.js';
 import { SwarmManagers } from './manager-client.js';
 import { observeSwarm } from './observe.js';
+import { appliedSwarm, emptySwarm } from './synthetic.js';
 import { isSwarmAction, swarmServiceName, type SwarmObservedState, type SwarmPlan } from './swarm-types.js';
 
 const VERIFY_POLL_MS = 1_000;
@@ -36,6 +37,18 @@ export class SwarmEngine implements Engine {
     const foreign = plan.actions.find((a) => !isSwarmAction(a));
     if (foreign) throw new Error(`the swarm engine cannot run a "${foreign.type}" action: the plan was made by another engine`);
     return applySwarmPlan(this.managers, plan as SwarmPlan, desired, options);
+  }
+
+  /** The swarm is observed only through managers the tracked branch names too. */
+  async observeForReview(desired: DesiredState, trusted: ClusterSpec | undefined): Promise<ReviewObservation> {
+    const managers = desired.cluster.swarm?.managers ?? [];
+    if (trusted?.engine === 'swarm' && JSON.stringify(trusted.swarm?.managers ?? []) === JSON.stringify(managers)) return { observed: await this.observe(desired), notes: [] };
+    const why = trusted?.engine === 'swarm' ? 'its Swarm managers change in this pull request' : trusted ? 'this pull request moves the cluster onto Docker Swarm' : 'the tracked branch could not be read';
+    return { observed: emptySwarm(desired), notes: [`The swarm was not contacted (${why}; new managers are not contacted before the merge), so every service is planned as new.`] };
+  }
+
+  applied(desired: DesiredState): SwarmObservedState {
+    return appliedSwarm(desired);
   }
 
   /** Every declared service runs its replicas; tasks still starting get until start_period + monitor. */

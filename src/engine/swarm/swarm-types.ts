@@ -42,6 +42,10 @@ export interface SwarmNode {
   role: string;
   availability: string;
   ready: boolean;
+  /** Status.State: ready, down, unknown, disconnected. */
+  state: string;
+  /** Status.Message, e.g. why it is down. */
+  stateMessage: string;
   labels: Record<string, string>;
   spec: Record<string, unknown>;
 }

@@ -3,17 +3,21 @@
 // why" each. Ensures of networks and volumes are bookkeeping and are left out.
 import type { ContainerAction } from '../plan/actions.js';
 import { isContainerAction } from '../plan/actions.js';
-import type { EnginePlan, PlannedAction } from '../../engine/engine.js';
+import type { EnginePlan, FieldChange, PlannedAction } from '../../engine/engine.js';
 
 type Plan = EnginePlan;
 
 export interface ChangeLine {
   /** A container action on plain hosts; on a swarm `service-create`, `service-update`, ... */
   action: ContainerAction['type'] | string;
+  /** The change in a word or three: the action type, or the engine's own ("updated", "scaled 2 -> 3"). */
+  verb: string;
   container: string;
   /** "node-a", or "node-a → node-b" for a replica that moves. */
   node: string;
   reason: string;
+  /** Each changed field with its live and its Git value (Swarm service updates). */
+  diff?: FieldChange[];
 }
 
 export interface ServiceChanges {
@@ -25,9 +29,9 @@ export interface ServiceChanges {
 
 export function changeLine(a: PlannedAction): ChangeLine {
   // A Swarm action names a service (`<stack>_<service>`) or a node, and Swarm places the tasks.
-  if (!isContainerAction(a)) return { action: a.type, container: a.service ? `${a.stack}_${a.service}` : a.node, node: a.node || 'swarm', reason: a.reason };
+  if (!isContainerAction(a)) return { action: a.type, verb: a.verb ?? a.type, container: a.service ? `${a.stack}_${a.service}` : a.node, node: a.node || 'swarm', reason: a.reason, ...(a.diff?.length ? { diff: a.diff } : {}) };
   const node = a.type === 'replace' && a.old.node !== a.node ? `${a.old.node} → ${a.node}` : a.node;
-  return { action: a.type, container: a.container.name, node, reason: a.reason };
+  return { action: a.type, verb: a.type, container: a.container.name, node, reason: a.reason };
 }
 
 export function changesByService(plan: Plan): ServiceChanges[] {

@@ -4,7 +4,7 @@ import type { EnginePlan } from '../../engine/engine.js';
 import type { ChangeLine } from './plan-view.js';
 import { changesByService, hasChanges, noChangesSentence, summaryLine, unreachableNodes, withheldByReason } from './plan-view.js';
 
-const ICON: Record<ChangeLine['action'], string> = { create: '🟢 create', replace: '🟡 replace', start: '🔵 start', remove: '🔴 remove', 'service-create': '🟢 create service', 'service-update': '🟡 update service', 'service-remove': '🔴 remove service' };
+const ICON: Record<ChangeLine['action'], string> = { create: '🟢', replace: '🟡', start: '🔵', remove: '🔴', 'service-create': '🟢', 'service-update': '🟡', 'service-remove': '🔴' };
 
 export function renderPlanMarkdown(plan: EnginePlan): string {
   const out: string[] = [`### Flotilla plan for \`${plan.cluster}\` at \`${plan.revision}\``, '', `**${summaryLine(plan)}**`, ''];
@@ -13,6 +13,7 @@ export function renderPlanMarkdown(plan: EnginePlan): string {
     out.push(`#### ${esc(`${g.stack}/${g.service}`)}${g.declared ? '' : ' (no longer declared)'}`, '', '| Action | Container | Node | Reason |', '| --- | --- | --- | --- |');
     for (const l of g.lines) out.push(row(l));
     out.push('');
+    fieldDiffs(out, g.lines);
   }
   for (const group of withheldByReason(plan)) {
     out.push(`<details><summary>Not applied (${group.lines.length}): ${esc(group.because)}</summary>`, '', '| Action | Container | Node | Reason |', '| --- | --- | --- | --- |');
@@ -26,7 +27,26 @@ export function renderPlanMarkdown(plan: EnginePlan): string {
 }
 
 function row(l: ChangeLine): string {
-  return `| ${ICON[l.action]} | \`${l.container}\` | ${esc(l.node)} | ${esc(l.reason)} |`;
+  const icon = ICON[l.action];
+  // The verb is the engine's own words ("scaled 2 -> 3"): a lone ">" opens no tag, so it stays readable.
+  return `| ${icon ? `${icon} ` : ''}${esc(l.verb).replace(/&gt;/g, '>')} | \`${l.container}\` | ${esc(l.node)} | ${esc(l.reason)} |`;
+}
+
+/** A service update's fields as a diff block: what runs now (-) and what Git wants (+). */
+function fieldDiffs(out: string[], lines: ChangeLine[]): void {
+  const changed = lines.filter((l) => l.diff?.length);
+  if (changed.length === 0) return;
+  out.push('```diff');
+  for (const l of changed) {
+    out.push(`# ${fence(l.container)}`);
+    for (const c of l.diff ?? []) out.push(`- ${fence(c.field)}: ${fence(c.from)}`, `+ ${fence(c.field)}: ${fence(c.to)}`);
+  }
+  out.push('```', '');
+}
+
+/** A value that held a fence would end the block early. */
+function fence(text: string): string {
+  return text.replace(/`{3,}/g, (m) => "'".repeat(m.length)).replace(/\r?\n/g, ' ');
 }
 
 function details(out: string[], title: string, lines: string[]): void {

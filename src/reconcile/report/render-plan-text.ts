@@ -27,7 +27,9 @@ export function renderPlanText(plan: EnginePlan): string {
 }
 
 function formatLine(l: ChangeLine): string {
-  return `  ${SIGN[l.action]} ${l.action.padEnd(8)}${l.container} on ${l.node}: ${l.reason}`;
+  const verb = l.verb.length < 8 ? l.verb.padEnd(8) : `${l.verb} `;
+  const head = `  ${SIGN[l.action] ?? '*'} ${verb}${l.container} on ${l.node}: ${l.reason}`;
+  return [head, ...(l.diff ?? []).map((c) => `      ${c.field}: ${c.from} -> ${c.to}`)].join('\n');
 }
 
 function section(out: string[], title: string, lines: string[]): void {

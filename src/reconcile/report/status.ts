@@ -26,6 +26,19 @@ export interface ServiceStatus {
   held?: string[];
 }
 
+export interface NodeStatus {
+  name: string;
+  /** Its Docker API (or the swarm's view of it) answers. */
+  up: boolean;
+  error?: string;
+  /** Swarm nodes: active, pause or drain, as an operator set it. */
+  availability?: 'active' | 'pause' | 'drain';
+  /** Swarm nodes: whether new tasks may be placed there (up and active). */
+  schedulable?: boolean;
+  /** Why a node that is up takes no tasks. */
+  note?: string;
+}
+
 export interface ErrorStatus {
   code: string;
   message: string;
@@ -47,7 +60,7 @@ export interface DaemonStatus {
   paused?: { revision: string; reason: string; at: string };
   lastReconcile?: { startedAt: string; finishedAt: string; durationMs: number; result: string; reasons: string[] };
   lastError?: ErrorStatus;
-  nodes: Array<{ name: string; up: boolean; error?: string }>;
+  nodes: NodeStatus[];
   conflicts: Array<{ node: string; container: string; reason: string }>;
   services: ServiceStatus[];
 }
@@ -67,7 +80,7 @@ export function renderStatusText(s: DaemonStatus): string {
     lines.push(...s.lastError.message.split('\n').map((l) => `  ${l}`));
   }
   lines.push('', 'NODE'.padEnd(20) + 'STATUS');
-  for (const n of s.nodes) lines.push(n.name.padEnd(20) + (n.up ? 'up' : `down: ${n.error ?? ''}`));
+  for (const n of s.nodes) lines.push(n.name.padEnd(20) + (!n.up ? `down: ${n.error ?? ''}` : n.schedulable === false ? `up, ${n.availability ?? ''}, not schedulable: ${n.note ?? ''}` : 'up'));
   lines.push('', 'SERVICE'.padEnd(32) + 'SYNC'.padEnd(12) + 'REPLICAS'.padEnd(10) + 'PLACEMENT / DRIFT');
   for (const svc of s.services) {
     const running = svc.replicas.filter((r) => r.state === 'running').length;

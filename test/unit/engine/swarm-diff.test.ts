@@ -29,7 +29,7 @@ function observation(services: SwarmService[], running = 2): SwarmObservation {
     manager: 'unix:///m.sock',
     services,
     tasks: Array.from({ length: running }, (_, i) => ({ id: `t${i}`, serviceId: 'svc1', nodeId: 'N1', slot: i + 1, state: 'running', desiredState: 'running', message: '', error: '', image: 'web:1', createdAt: '' })),
-    nodes: [{ id: 'N1', version: 3, hostname: 'n1', role: 'manager', availability: 'active', ready: true, labels: { zone: 'a', [`flotilla.labels`]: 'zone' }, spec: {} }],
+    nodes: [{ id: 'N1', version: 3, hostname: 'n1', role: 'manager', availability: 'active', ready: true, state: 'ready', stateMessage: '', labels: { zone: 'a', [`flotilla.labels`]: 'zone' }, spec: {} }],
     networks: [{ id: 'net1', name: 'shop_default', labels: {} }],
     objects: [],
   };

@@ -46,7 +46,7 @@ test('the JSON view is plain data without create bodies', () => {
   const json = planToJson(mixedPlan());
   const round = JSON.parse(JSON.stringify(json)) as { changes: Array<Record<string, string>>; summary: { create: number } };
   assert.equal(round.summary.create, 2);
-  assert.deepEqual(Object.keys(round.changes[0] ?? {}).sort(), ['action', 'cause', 'container', 'node', 'reason', 'service', 'stack']);
+  assert.deepEqual(Object.keys(round.changes[0] ?? {}).sort(), ['action', 'cause', 'container', 'node', 'reason', 'service', 'stack', 'verb']);
 });
 
 test('the example repository plans its services onto an empty node in dependency order', async () => {

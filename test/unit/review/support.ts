@@ -45,6 +45,25 @@ export function clusterFiles(c: ClusterDecl): Record<string, string> {
   return { [`clusters/${name}/cluster.yaml`]: cluster, 'stacks/shop/compose.yaml': compose };
 }
 
+/** An engine: swarm cluster with one node and stack shop; service name to [image, replicas]. */
+export function swarmClusterFiles(services: Record<string, [string, number]>, manager = 'tcp://swarm-manager.test:2375'): Record<string, string> {
+  const cluster = [
+    'apiVersion: flotilla/v1alpha1',
+    'kind: Cluster',
+    'metadata: { name: sw }',
+    'spec:',
+    '  engine: swarm',
+    `  swarm: { manager: ["${manager}"] }`,
+    '  nodes:',
+    '    - { name: n1 }',
+    '  stacks:',
+    '    - { name: shop, compose: stacks/shop/compose.yaml }',
+    '',
+  ].join('\n');
+  const compose = `services:\n${Object.entries(services).map(([svc, [image, replicas]]) => `  ${svc}:\n    image: ${image}\n    deploy: { replicas: ${replicas} }\n`).join('')}`;
+  return { 'clusters/sw/cluster.yaml': cluster, 'stacks/shop/compose.yaml': compose };
+}
+
 export class LocalRepo {
   private constructor(readonly dir: string) {}
 

@@ -57,6 +57,12 @@ function findHeaderEnd(buf: Buffer): { end: number; sepLength: number } | undefi
 /** Answers `req` with the output of git http-backend; resolves with the HTTP status sent. */
 export function serveGitCgi(req: IncomingMessage, res: ServerResponse, opts: CgiOptions): Promise<number> {
   return new Promise((resolve) => {
+    // The client may be gone already (a 'slow' fault serves only after its fetch timed out):
+    // http-backend would wait for a body that never comes.
+    if (req.destroyed || res.destroyed) {
+      resolve(499);
+      return;
+    }
     const child = spawn('git', ['http-backend'], { env: cgiEnv(req, opts), stdio: ['pipe', 'pipe', 'pipe'] });
     let head = Buffer.alloc(0);
     let headersSent = false;
@@ -74,6 +80,13 @@ export function serveGitCgi(req: IncomingMessage, res: ServerResponse, opts: Cgi
     };
 
     req.pipe(child.stdin);
+    // A client that hangs up mid-request (a fetch timeout, or stop() destroying the sockets)
+    // leaves http-backend waiting for the rest of its body forever; that child would keep the
+    // test process alive after its tests ended (seen on CI: an upload-pack POST from the first
+    // seconds of the chaos suite, still sleeping 25 minutes later).
+    res.on('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     // The client may hang up, or http-backend may answer without reading the whole body.
     child.stdin.on('error', () => undefined);
     child.stderr.on('data', (c: Buffer) => stderr.push(c));

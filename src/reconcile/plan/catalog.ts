@@ -183,6 +183,12 @@ export function replicatedSlots(replicas: number): string[] {
   return SLOT_NAMES.slice(0, Math.max(0, replicas));
 }
 
+/** The name of slot `i + 1` of a replicated service ("1" for 0): the shared string of `replicatedSlots`. */
+export function replicatedSlotName(i: number): string {
+  while (SLOT_NAMES.length <= i) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
+  return SLOT_NAMES[i] as string;
+}
+
 /** Whether `slot` is one of the slots "1".."replicas" of a replicated service. */
 export function isReplicatedSlot(slot: string, replicas: number): boolean {
   const n = Number(slot);

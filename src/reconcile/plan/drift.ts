@@ -188,7 +188,7 @@ function betterKeeper(c: ObservedContainer, than: ObservedContainer, desiredName
 }
 
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
-  return verdictOf(judgeContainer(c, { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true, desiredName }), c);
+  return verdictOf(judgeContainer(c, c.name === desiredName, { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true }), c);
 }
 
 function verdictOf(judged: Judged, c: ObservedContainer): ReplicaVerdict {

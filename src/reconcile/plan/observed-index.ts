@@ -11,7 +11,7 @@
 // the drift assessment need not go back to the container.
 import type { ObservedContainer, ObservedNode, ObservedState } from '../../docker/types.js';
 import { isManagedBy, LABEL } from '../../docker/labels.js';
-import { isReplicatedSlot, replicaName, serviceKey, type Catalog, type CatalogService } from './catalog.js';
+import { isReplicaName, isReplicatedSlot, serviceKey, type Catalog, type CatalogService } from './catalog.js';
 import { addTo } from './multimap.js';
 import { nodeAvailability, type NodeAvailability } from './node-availability.js';
 import { judgeContainer, packFacts } from './slot-facts.js';
@@ -103,7 +103,7 @@ export function indexObserved(catalog: Catalog, observed: ObservedState, lost: R
             availability: here.availability,
             eligible: svc.eligibleNames.has(node.name),
             rank: candidateRank(container, svc.hash),
-            judged: judgeContainer(container, { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true, desiredName: replicaName(svc, slot) }),
+            judged: judgeContainer(container, isReplicaName(container.name, svc, slot), { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true }),
           });
         }
         continue;

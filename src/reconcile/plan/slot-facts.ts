@@ -11,17 +11,16 @@ import type { NodeAvailability } from './node-availability.js';
 /** How a container compares with its replica's desired state (drift.ts turns it into a verdict). */
 export type Judged = 'in-sync' | 'renamed' | 'image-changed' | 'spec-changed' | 'stopped' | 'stuck' | 'unhealthy';
 
-/** What a container is judged against: its service's hash, image, one-shot flag and the replica's name. */
+/** What a container is judged against: its service's hash, image and one-shot flag. */
 export interface JudgedAgainst {
   hash: string;
   image: string;
   runsOnce: boolean;
-  desiredName: string;
 }
 
-/** The container standing for a replica on its node, against what the replica should be. */
-export function judgeContainer(c: ObservedContainer, want: JudgedAgainst): Judged {
-  if (c.name !== want.desiredName) return 'renamed';
+/** The container standing for a replica on its node (`named`: it has the replica's name), against what the replica should be. */
+export function judgeContainer(c: ObservedContainer, named: boolean, want: JudgedAgainst): Judged {
+  if (!named) return 'renamed';
   if (c.labels[LABEL.specHash] !== want.hash) return c.image !== want.image ? 'image-changed' : 'spec-changed';
   // A one-shot job that ran to exit 0 is done, not stopped; any other exit runs it again.
   if (want.runsOnce && c.state === 'exited' && c.exitCode === 0) return 'in-sync';

@@ -1,17 +1,18 @@
 // The planner's compact records (slot-facts.ts), the allocation-free port check
-// (host-ports.ts `holdsHostPort`) and the name lookup of action ordering (name-holders.ts):
+// (host-ports.ts `holdsHostPort`), the in-place name check (catalog.ts `isReplicaName`) and
+// the name lookup of action ordering (name-holders.ts):
 // pure helpers that replaced second and third passes over the observed containers. Each
 // must answer exactly what the code it replaced answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { ContainerState, ObservedContainer, PublishedPort } from '../../../src/docker/types.js';
-import { LABEL } from '../../../src/docker/labels.js';
+import { containerName, LABEL } from '../../../src/docker/labels.js';
 import { hasFacts, judgeContainer, MAX_FACTS_NODE, packFacts, unpackFacts, type Judged, type SlotFacts } from '../../../src/reconcile/plan/slot-facts.js';
 import { heldHostPorts, holdsHostPort, hostPortsCollide, type HostPort } from '../../../src/reconcile/plan/host-ports.js';
 import { NameHolders } from '../../../src/reconcile/plan/name-holders.js';
 import { indexObserved } from '../../../src/reconcile/plan/observed-index.js';
-import { compileCatalog } from '../../../src/reconcile/plan/catalog.js';
+import { compileCatalog, isReplicaName, replicaName, type CatalogService } from '../../../src/reconcile/plan/catalog.js';
 import { desired, foreign, node, observed, observedNode, replica, service, stack } from './builders.js';
 
 const JUDGED: Judged[] = ['in-sync', 'renamed', 'image-changed', 'spec-changed', 'stopped', 'stuck', 'unhealthy'];
@@ -40,24 +41,39 @@ test('packed slot facts unpack to what was packed, and are never the "no facts" 
 });
 
 const HASH = 'abc123';
-const want = { hash: HASH, image: 'img:2', runsOnce: false, desiredName: 's-web-1' };
+const want = { hash: HASH, image: 'img:2' };
 const container = (o: Partial<ObservedContainer> = {}, hash = HASH): ObservedContainer => ({
   id: 'id1', name: 's-web-1', node: 'a', image: 'img:2', labels: { [LABEL.specHash]: hash }, state: 'running', publishedPorts: [], createdAt: 1, ...o,
 });
 
 test('a container is judged against its replica: name first, then spec hash (image or spec), then state, then health', () => {
-  assert.equal(judgeContainer(container(), want), 'in-sync');
-  assert.equal(judgeContainer(container({ name: 'other', state: 'exited' }), want), 'renamed');
-  assert.equal(judgeContainer(container({ image: 'img:1' }, 'old'), want), 'image-changed');
-  assert.equal(judgeContainer(container({}, 'old'), want), 'spec-changed');
-  for (const state of ['exited', 'created'] as ContainerState[]) assert.equal(judgeContainer(container({ state }), want), 'stopped');
-  for (const state of ['paused', 'dead', 'removing'] as ContainerState[]) assert.equal(judgeContainer(container({ state }), want), 'stuck');
-  assert.equal(judgeContainer(container({ health: 'unhealthy' }), want), 'unhealthy');
-  assert.equal(judgeContainer(container({ state: 'restarting', health: 'starting' }), want), 'in-sync');
+  const judge = (c: ObservedContainer, runsOnce = false): Judged => judgeContainer(c, c.name === 's-web-1', { ...want, runsOnce });
+  assert.equal(judge(container()), 'in-sync');
+  assert.equal(judge(container({ name: 'other', state: 'exited' })), 'renamed');
+  assert.equal(judge(container({ image: 'img:1' }, 'old')), 'image-changed');
+  assert.equal(judge(container({}, 'old')), 'spec-changed');
+  for (const state of ['exited', 'created'] as ContainerState[]) assert.equal(judge(container({ state })), 'stopped');
+  for (const state of ['paused', 'dead', 'removing'] as ContainerState[]) assert.equal(judge(container({ state })), 'stuck');
+  assert.equal(judge(container({ health: 'unhealthy' })), 'unhealthy');
+  assert.equal(judge(container({ state: 'restarting', health: 'starting' })), 'in-sync');
   // A one-shot job that exited 0 is done; any other exit is stopped.
-  assert.equal(judgeContainer(container({ state: 'exited', exitCode: 0 }), { ...want, runsOnce: true }), 'in-sync');
-  assert.equal(judgeContainer(container({ state: 'exited', exitCode: 1 }), { ...want, runsOnce: true }), 'stopped');
-  assert.equal(judgeContainer(container({ state: 'exited', exitCode: 0 }), want), 'stopped');
+  assert.equal(judge(container({ state: 'exited', exitCode: 0 }), true), 'in-sync');
+  assert.equal(judge(container({ state: 'exited', exitCode: 1 }), true), 'stopped');
+  assert.equal(judge(container({ state: 'exited', exitCode: 0 })), 'stopped');
+});
+
+const part = fc.stringMatching(/^[a-c-]{0,4}$/);
+
+test('isReplicaName says whether a name is replicaName(svc, slot), without building it', () => {
+  fc.assert(
+    fc.property(part, part, fc.constantFrom('1', '2', '12', 'n-1'), fc.option(part, { nil: undefined }), fc.oneof(part, fc.constant('s-web-1')), (st, sv, slot, fixed, name) => {
+      const svc = { stack: { name: st }, spec: { name: sv, ...(fixed !== undefined ? { containerName: fixed } : {}) }, names: new Map() } as unknown as CatalogService;
+      for (const candidate of [name, replicaName(svc, slot), `${st}-${sv}-${slot}`, `${st}-${sv}-${slot}x`, `${st}${sv}--${slot}`, `${st}-${sv}x${slot}`, `${st}x${sv}-${slot}`, `${st}-${sv}-${slot.slice(1)}x`]) {
+        assert.equal(isReplicaName(candidate, svc, slot), candidate === containerName(st, sv, slot, fixed), `${candidate} for ${st}/${sv} slot ${slot}`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 const publishedPort = fc.record(

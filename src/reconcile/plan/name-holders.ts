@@ -11,25 +11,31 @@ export class NameHolders {
 
   constructor(private readonly index: ObservedIndex) {}
 
-  /** Declares a name that `holder` will be asked for on `node`; all of them before the first question. */
+  /** Declares a name that `holder` will be asked for on `node` (best all before the first question: one pass per node). */
   want(node: string, name: string): void {
     let names = this.wanted.get(node);
     if (!names) this.wanted.set(node, (names = new Set()));
+    if (names.has(name)) return;
     names.add(name);
+    // Declared after the node was looked through: looked for on its own.
+    const found = this.found.get(node);
+    if (found) this.collect(node, new Set([name]), found);
   }
 
   /** The container on `node` named `name` (the last one Docker lists, should it list two). */
   holder(node: string, name: string): ObservedContainer | undefined {
+    let wanted = this.wanted.get(node);
+    if (!wanted) this.wanted.set(node, (wanted = new Set()));
     let names = this.found.get(node);
     if (!names) {
       names = new Map();
-      this.collect(node, this.wanted.get(node) ?? new Set(), names);
+      this.collect(node, wanted, names);
       this.found.set(node, names);
     }
-    if (!names.has(name) && this.wanted.get(node)?.has(name) !== true) {
+    if (!wanted.has(name)) {
       // Not declared beforehand: looked for on its own, so that the answer is right all the same.
       this.collect(node, new Set([name]), names);
-      (this.wanted.get(node) ?? this.wanted.set(node, new Set()).get(node))?.add(name);
+      wanted.add(name);
     }
     return names.get(name);
   }

@@ -123,4 +123,10 @@ test('name holders find the container holding a wanted name on a node, and a nam
   // Not declared with want(): looked for all the same.
   assert.equal(names.holder('a', 's-web-1')?.node, 'a');
   assert.equal(names.holder('c', 's-web-1'), undefined);
+  // Declared after its node was looked through: found all the same.
+  const late = new NameHolders(index);
+  late.want('a', 's-web-1');
+  assert.equal(late.holder('a', 's-web-1')?.node, 'a');
+  late.want('a', 's-web-2');
+  assert.equal(late.holder('a', 's-web-2')?.id, squatter.id);
 });

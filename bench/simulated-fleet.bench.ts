@@ -16,7 +16,8 @@
 // controller (VmHWM), and how each grows from 10 to 100 nodes.
 //
 //   npm run bench:sim     (SERVICES=… changes the fleet size; NODE_COUNTS=10,50,100 the node counts;
-//                          REPLICAS=… replicas per service, default 1)
+//                          REPLICAS=… replicas per service, default 1;
+//                          CPU_PROF_DIR=dir writes a V8 CPU profile of each steady cycle there)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ const NODE_COUNTS = (process.env.NODE_COUNTS ?? '10,50,100').split(',').map(Numb
 const SERVICES_PER_STACK = 10;
 const ZONES = ['a', 'b', 'c'];
 const BIN = new URL('../../bin/flotilla.js', import.meta.url).pathname;
+// Node refuses --cpu-prof in NODE_OPTIONS, so the profile is asked for on the child's command line.
+const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
 
 function compose(stack: number): string {
   const services: Record<string, unknown> = {};
@@ -85,10 +88,11 @@ function totalRequests(engines: FakeEngine[]): Map<string, number> {
 }
 
 /** One `flotilla apply`; peak RSS is the child's VmHWM, read until it exits. */
-async function applyOnce(repo: string, stateDir: string, engines: FakeEngine[]): Promise<Cycle> {
+async function applyOnce(repo: string, stateDir: string, engines: FakeEngine[], profile = false): Promise<Cycle> {
   const before = totalRequests(engines);
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, 'apply', '--repo', repo, '--path', 'clusters/sim', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'warn' } });
+  const node = profile && CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  const child = spawn(process.execPath, [...node, BIN, 'apply', '--repo', repo, '--path', 'clusters/sim', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOTILLA_LOG_LEVEL: 'warn' } });
   let tail = '';
   // The first lines that say why, when a cycle does not converge (the tail is mostly per-service status).
   const why: string[] = [];
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
       const stateDir = join(dir, 'state');
       const deploy = await applyOnce(repo, stateDir, engines);
       const containers = engines.reduce((n, e) => n + e.containerCount(), 0);
-      const steady = await applyOnce(repo, stateDir, engines);
+      const steady = await applyOnce(repo, stateDir, engines, true);
       results.set(nodes, { deploy, steady });
       console.log(`${String(nodes).padStart(4)} nodes, ${containers} containers`);
       console.log(`  first deploy: ${describe(deploy)}`);

@@ -8,9 +8,9 @@
 import type { ObservedContainer } from '../../docker/types.js';
 import type { ContainerAction, CreateAction, RemoveAction } from './actions.js';
 import { serviceKey, type Catalog } from './catalog.js';
-import { formatHostPort, heldHostPorts, hostPortsCollide, portKey, type HostPort } from './host-ports.js';
-import { addTo } from './multimap.js';
-import { cmp, containerNamed, type ObservedIndex } from './observed-index.js';
+import { formatHostPort, holdsHostPort } from './host-ports.js';
+import { NameHolders } from './name-holders.js';
+import { cmp, type ObservedIndex } from './observed-index.js';
 
 export interface BlockedAction {
   action: ContainerAction;
@@ -22,13 +22,18 @@ interface Blocker {
   what: string;
 }
 
+/** Per node, by host port number: the containers publishing it (any address or protocol), by name then id. */
+type PortHolders = Map<string, Map<number, ObservedContainer[]>>;
+
 export function orderForExecution(actions: readonly ContainerAction[], catalog: Catalog, index: ObservedIndex): { actions: ContainerAction[]; blocked: BlockedAction[] } {
   const removalAt = new Map<string, number>();
   actions.forEach((a, i) => {
     if (a.type === 'remove') removalAt.set(a.container.id, i);
     else if (a.type === 'replace') removalAt.set(a.old.id, i);
   });
-  const portsByNode = new Map<string, Map<string, Array<{ port: HostPort; container: ObservedContainer }>>>();
+  const portsByNode: PortHolders = new Map();
+  const names = new NameHolders(index);
+  for (const a of actions) if (a.type === 'create' || a.type === 'replace') names.want(a.node, a.container.name);
   const gone = new Set<string>();
   const early = new Set<string>();
   const out: ContainerAction[] = [];
@@ -44,7 +49,7 @@ export function orderForExecution(actions: readonly ContainerAction[], catalog: 
       action = create;
     }
     if (action.type !== 'remove') {
-      const blockers = blockersOf(action, catalog, index, portsByNode).filter((b) => !gone.has(b.container.id));
+      const blockers = blockersOf(action, catalog, index, names, portsByNode).filter((b) => !gone.has(b.container.id));
       const unresolved = blockers.filter((b) => (removalAt.get(b.container.id) ?? -1) < i);
       if (unresolved.length > 0) {
         const b = unresolved[0] as Blocker;
@@ -66,7 +71,7 @@ export function orderForExecution(actions: readonly ContainerAction[], catalog: 
 }
 
 /** Containers on the action's node that hold the name or a fixed host port it needs (its own old container excepted). */
-function blockersOf(action: Exclude<ContainerAction, RemoveAction>, catalog: Catalog, index: ObservedIndex, portsByNode: Map<string, Map<string, Array<{ port: HostPort; container: ObservedContainer }>>>): Blocker[] {
+function blockersOf(action: Exclude<ContainerAction, RemoveAction>, catalog: Catalog, index: ObservedIndex, names: NameHolders, portsByNode: PortHolders): Blocker[] {
   const own = action.type === 'replace' ? action.old.id : action.type === 'start' ? action.container.id : undefined;
   const blockers: Blocker[] = [];
   const seen = new Set<string>();
@@ -76,31 +81,34 @@ function blockersOf(action: Exclude<ContainerAction, RemoveAction>, catalog: Cat
     blockers.push({ container, what });
   };
   if (action.type !== 'start') {
-    const holder = containerNamed(index, action.node, action.container.name);
+    const holder = names.holder(action.node, action.container.name);
     if (holder) add(holder, `the name ${action.container.name}`);
   }
   const svc = catalog.byKey.get(serviceKey(action.stack, action.service));
   if (svc && svc.ports.length > 0) {
     const table = nodePorts(action.node, index, portsByNode);
     for (const port of svc.ports) {
-      for (const held of table.get(portKey(port)) ?? []) if (hostPortsCollide(held.port, port)) add(held.container, `host port ${formatHostPort(port)}`);
+      for (const holder of table.get(port.port) ?? []) if (holdsHostPort(holder.publishedPorts, port)) add(holder, `host port ${formatHostPort(port)}`);
     }
   }
   return blockers;
 }
 
-function nodePorts(node: string, index: ObservedIndex, cache: Map<string, Map<string, Array<{ port: HostPort; container: ObservedContainer }>>>) {
+function nodePorts(node: string, index: ObservedIndex, cache: PortHolders): Map<number, ObservedContainer[]> {
   let table = cache.get(node);
   if (!table) {
     table = new Map();
-    // Only the few containers that publish ports, sorted, so that which blocker is freed
-    // first never depends on Docker's list order.
-    const containers = (index.nodes.get(node)?.containers ?? []).filter((c) => c.publishedPorts.length > 0).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
-    for (const container of containers) {
-      for (const port of heldHostPorts(container.publishedPorts)) {
-        addTo(table, portKey(port), { port, container });
+    // Only the few containers that publish ports (noted by the index), keyed by number: no
+    // key string or port object per binding; blockersOf checks protocol and address.
+    for (const container of index.publishingByNode.get(node) ?? []) {
+      for (const p of container.publishedPorts) {
+        const list = table.get(p.hostPort);
+        if (!list) table.set(p.hostPort, [container]);
+        else if (list[list.length - 1] !== container) list.push(container);
       }
     }
+    // Sorted, so that which blocker is freed first never depends on Docker's list order.
+    for (const list of table.values()) if (list.length > 1) list.sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
     cache.set(node, table);
   }
   return table;

@@ -177,10 +177,37 @@ export function replicaName(svc: CatalogService, slot: string): string {
   return name;
 }
 
+/**
+ * Whether `name` is `replicaName(svc, slot)`, compared in place: the index asks it of every
+ * container, and a lookup in the service's name map cost a cache miss each on a large fleet.
+ */
+export function isReplicaName(name: string, svc: CatalogService, slot: string): boolean {
+  const fixed = svc.spec.containerName;
+  if (fixed !== undefined) return name === fixed;
+  // containerName(): `${stack}-${service}-${slot}`.
+  const stack = svc.stack.name;
+  const service = svc.spec.name;
+  const dash2 = stack.length + 1 + service.length;
+  return (
+    name.length === dash2 + 1 + slot.length &&
+    name.startsWith(stack) &&
+    name.charCodeAt(stack.length) === 45 &&
+    name.startsWith(service, stack.length + 1) &&
+    name.charCodeAt(dash2) === 45 &&
+    name.endsWith(slot)
+  );
+}
+
 /** The slots a replicated service declares: "1".."N". Global slots are node names. */
 export function replicatedSlots(replicas: number): string[] {
   while (SLOT_NAMES.length < replicas) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
   return SLOT_NAMES.slice(0, Math.max(0, replicas));
+}
+
+/** The name of slot `i + 1` of a replicated service ("1" for 0): the shared string of `replicatedSlots`. */
+export function replicatedSlotName(i: number): string {
+  while (SLOT_NAMES.length <= i) SLOT_NAMES.push(String(SLOT_NAMES.length + 1));
+  return SLOT_NAMES[i] as string;
 }
 
 /** Whether `slot` is one of the slots "1".."replicas" of a replicated service. */

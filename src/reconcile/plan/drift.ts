@@ -5,11 +5,12 @@
 // is taken here; the planner turns verdicts into actions and applies policy.
 import type { ObservedContainer } from '../../docker/types.js';
 import type { DriftKind } from '../../metrics.js';
-import { containerName, LABEL } from '../../docker/labels.js';
+import { containerName } from '../../docker/labels.js';
 import type { DriftEntry } from './actions.js';
 import { replicaName, serviceKey, serviceLabel, type Catalog, type CatalogService } from './catalog.js';
 import { cmp, compareCandidates, identityOf, type ObservedIndex } from './observed-index.js';
 import { isPlaced, type DetailedSchedule, type Placement } from './scheduler.js';
+import { factsAvailability, factsJudged, factsNode, hasFacts, judgeContainer, type Judged } from './slot-facts.js';
 
 export type ReplicaVerdict =
   | { kind: 'in-sync'; container: ObservedContainer }
@@ -69,6 +70,12 @@ export function assessDrift(catalog: Catalog, index: ObservedIndex, schedule: De
     if (global) addToSet(globalSlots, p.svc.key, p.slot);
     if (!isPlaced(p)) continue;
     const { svc, observed: all } = p;
+    // The usual replica: its only container runs on its node, which answers. Judged from
+    // the facts the index read (slot-facts.ts); nothing else of the slot needs a look.
+    if (hasFacts(p.facts) && factsAvailability(p.facts) === 'up' && index.nodeNames[factsNode(p.facts)] === p.node) {
+      replicas.push({ svc, placement: p, verdict: verdictOf(factsJudged(p.facts), all[0] as ObservedContainer) });
+      continue;
+    }
     const desiredName = replicaName(svc, p.slot);
     const { keeper, source, lostOne } = pick(all, p, svc, desiredName, index);
     let verdict: ReplicaVerdict;
@@ -181,15 +188,24 @@ function betterKeeper(c: ObservedContainer, than: ObservedContainer, desiredName
 }
 
 function judge(c: ObservedContainer, svc: CatalogService, desiredName: string): ReplicaVerdict {
-  if (c.name !== desiredName) return { kind: 'outdated', container: c, change: 'renamed' };
-  if (c.labels[LABEL.specHash] !== svc.hash) return { kind: 'outdated', container: c, change: c.image !== svc.base.Image ? 'image-changed' : 'spec-changed' };
-  // A one-shot job that ran to exit 0 is done, not stopped; any other exit runs it again.
-  if (svc.spec.runsOnce && c.state === 'exited' && c.exitCode === 0) return { kind: 'in-sync', container: c };
-  if (c.state === 'exited' || c.state === 'created') return { kind: 'stopped', container: c, startable: true };
-  if (c.state === 'paused' || c.state === 'dead' || c.state === 'removing') return { kind: 'stopped', container: c, startable: false };
-  if (c.health === 'unhealthy') return { kind: 'unhealthy', container: c };
-  // `restarting` is Docker's restart policy at work, not drift; the health gate judges it.
-  return { kind: 'in-sync', container: c };
+  return verdictOf(judgeContainer(c, c.name === desiredName, { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true }), c);
+}
+
+function verdictOf(judged: Judged, c: ObservedContainer): ReplicaVerdict {
+  switch (judged) {
+    case 'in-sync':
+      return { kind: 'in-sync', container: c };
+    case 'renamed':
+    case 'image-changed':
+    case 'spec-changed':
+      return { kind: 'outdated', container: c, change: judged };
+    case 'stopped':
+      return { kind: 'stopped', container: c, startable: true };
+    case 'stuck':
+      return { kind: 'stopped', container: c, startable: false };
+    case 'unhealthy':
+      return { kind: 'unhealthy', container: c };
+  }
 }
 
 function ineligible(node: string, svc: CatalogService, catalog: Catalog): string {

@@ -60,19 +60,35 @@ export function hostPortsCollide(a: HostPort, b: HostPort): boolean {
   return a.port === b.port && a.protocol === b.protocol && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp);
 }
 
+/**
+ * Whether a container publishing `ports` holds a binding that collides with `p`: the same
+ * as `heldHostPorts(ports).some((h) => hostPortsCollide(h, p))`, without building the list
+ * (it is asked for every container in the way of every action of a plan).
+ */
+export function holdsHostPort(ports: readonly PublishedPort[], p: HostPort): boolean {
+  for (const q of ports) {
+    if (q.hostPort !== p.port || q.protocol !== p.protocol) continue;
+    const ip = normalizeIp(q.hostIp);
+    if (ip === '' || p.hostIp === '' || ip === p.hostIp) return true;
+  }
+  return false;
+}
+
 /** The ports of one node and who holds each; `O` describes the holder for messages. */
 export class PortTable<O> {
-  private readonly byPort = new Map<string, Array<{ hostIp: string; owner: O }>>();
+  // By port number (no key string per binding: a plan records thousands); the protocol is
+  // checked per entry, so each list keeps the insertion order of its port+protocol entries.
+  private readonly byPort = new Map<number, Array<{ protocol: string; hostIp: string; owner: O }>>();
 
   add(p: HostPort, owner: O): void {
-    addTo(this.byPort, portKey(p), { hostIp: p.hostIp, owner });
+    addTo(this.byPort, p.port, { protocol: p.protocol, hostIp: p.hostIp, owner });
   }
 
   /** Who already holds a port colliding with `p`, if anyone. */
   holder(p: HostPort): O | undefined {
-    const list = this.byPort.get(portKey(p));
+    const list = this.byPort.get(p.port);
     if (!list) return undefined;
-    for (const entry of list) if (p.hostIp === '' || entry.hostIp === '' || entry.hostIp === p.hostIp) return entry.owner;
+    for (const entry of list) if (entry.protocol === p.protocol && (p.hostIp === '' || entry.hostIp === '' || entry.hostIp === p.hostIp)) return entry.owner;
     return undefined;
   }
 }

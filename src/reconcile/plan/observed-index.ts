@@ -1,16 +1,20 @@
 // The observed state indexed once per plan, so that no later step scans every container for
 // every service: this cluster's managed containers by slot, everyone else's
-// ("foreign": unmanaged, or another cluster's) by node, and every container by node+name.
+// ("foreign": unmanaged, or another cluster's) by node, and the containers that publish
+// host ports by node. (Names are looked up by name-holders.ts, for the names actions want.)
 //
 // It is rebuilt on every plan from fresh observations, so it is built for few allocations:
 // the containers of declared replicated slots go into one flat array indexed by the
 // catalog's slot positions (no key string or map per container); only the rare others
 // (global services, services no longer declared, slots out of range) are keyed by strings.
+// A slot with one container also gets its facts (slot-facts.ts), so that the scheduler and
+// the drift assessment need not go back to the container.
 import type { ObservedContainer, ObservedNode, ObservedState } from '../../docker/types.js';
 import { isManagedBy, LABEL } from '../../docker/labels.js';
-import { isReplicatedSlot, serviceKey, type Catalog, type CatalogService } from './catalog.js';
+import { isReplicaName, isReplicatedSlot, serviceKey, type Catalog, type CatalogService } from './catalog.js';
 import { addTo } from './multimap.js';
 import { nodeAvailability, type NodeAvailability } from './node-availability.js';
+import { judgeContainer, packFacts } from './slot-facts.js';
 
 export interface ObservedIndex {
   nodes: ReadonlyMap<string, ObservedNode>;
@@ -19,12 +23,20 @@ export interface ObservedIndex {
   managed: ObservedContainer[];
   /** Containers of declared replicated slots, at `svc.slotBase + slot - 1` (see catalog.ts). */
   replicatedSlots: ReadonlyArray<ObservedContainer[] | undefined>;
+  /** Per position of `replicatedSlots`: the packed facts of its container when it has exactly one, else 0 (slot-facts.ts). */
+  slotFacts: Uint32Array;
+  /** Observed node names in name order; slot facts name a node by its position here. */
+  nodeNames: readonly string[];
   /** Every other managed container, by service key (catalog.ts `serviceKey`), then slot label. */
   otherSlots: ReadonlyMap<string, ReadonlyMap<string, ObservedContainer[]>>;
   /** Containers Flotilla must never touch, per node (nodes and containers sorted by name). */
   foreignByNode: ReadonlyMap<string, ObservedContainer[]>;
-  /** Every container by node, then name; a node's map is built when first asked (`containerNamed`). */
-  byName: Map<string, ReadonlyMap<string, ObservedContainer>>;
+  /**
+   * Per node, the containers that publish host ports, as observed (in Docker's order). Noted
+   * in the one pass that reads every container anyway: a later pass over a node's thousand
+   * containers for the few with ports costs a cache miss per container on a large fleet.
+   */
+  publishingByNode: ReadonlyMap<string, readonly ObservedContainer[]>;
 }
 
 export interface Identity {
@@ -45,59 +57,69 @@ export function containersOfSlot(index: ObservedIndex, svc: CatalogService, slot
   return index.otherSlots.get(svc.key)?.get(slot) ?? NO_CONTAINERS;
 }
 
-export function containerNamed(index: ObservedIndex, node: string, name: string): ObservedContainer | undefined {
-  let names = index.byName.get(node);
-  if (!names) {
-    // Most plans look names up on few nodes (only where something is created), so a node's
-    // map is built on demand; a plan with nothing to do builds none.
-    const map = new Map<string, ObservedContainer>();
-    for (const c of index.nodes.get(node)?.containers ?? []) map.set(c.name, c.node === node ? c : { ...c, node });
-    index.byName.set(node, (names = map));
-  }
-  return names.get(name);
-}
-
 export function indexObserved(catalog: Catalog, observed: ObservedState, lost: ReadonlySet<string>): ObservedIndex {
   const cluster = catalog.cluster;
   const nodes = new Map(observed.nodes.map((n) => [n.name, n]));
+  const availability = nodeAvailability(cluster, observed, lost);
   const managed: ObservedContainer[] = [];
   const foreignByNode = new Map<string, ObservedContainer[]>();
-  for (const node of [...observed.nodes].sort((a, b) => cmp(a.name, b.name))) {
-    const foreign: ObservedContainer[] = [];
-    for (const c of node.containers) {
-      // The node an observation came from is authoritative, whatever the container says.
-      const container = c.node === node.name ? c : { ...c, node: node.name };
-      if (isManagedBy(container.labels, cluster.name)) managed.push(container);
-      else foreign.push(container);
-    }
-    foreignByNode.set(node.name, foreign.sort(byNameThenId));
-  }
+  const publishingByNode = new Map<string, ObservedContainer[]>();
+  const nodeNames: string[] = [];
   const replicatedSlots: Array<ObservedContainer[] | undefined> = new Array(catalog.replicatedSlotCount);
+  const slotFacts = new Uint32Array(catalog.replicatedSlotCount);
   const otherSlots = new Map<string, Map<string, ObservedContainer[]>>();
   const lists: ObservedContainer[][] = [];
-  for (const c of managed) {
-    const stack = c.labels[LABEL.stack] ?? '';
-    const service = c.labels[LABEL.service] ?? '';
-    const slot = c.labels[LABEL.slot] ?? '';
-    const svc = catalog.byStack.get(stack)?.get(service);
-    if (svc && svc.slotBase >= 0 && isReplicatedSlot(slot, svc.spec.deploy.replicas)) {
-      const at = svc.slotBase + Number(slot) - 1;
-      const list = replicatedSlots[at];
-      if (list) {
-        list.push(c);
-        if (list.length === 2) lists.push(list);
-      } else replicatedSlots[at] = [c];
-      continue;
+  for (const node of [...observed.nodes].sort((a, b) => cmp(a.name, b.name))) {
+    const foreign: ObservedContainer[] = [];
+    const publishing: ObservedContainer[] = [];
+    const here = { node: nodeNames.length, availability: availability.get(node.name) };
+    nodeNames.push(node.name);
+    for (const c of node.containers) {
+      if (c.publishedPorts.length > 0) publishing.push(c);
+      // The node an observation came from is authoritative, whatever the container says.
+      const container = c.node === node.name ? c : { ...c, node: node.name };
+      if (!isManagedBy(container.labels, cluster.name)) {
+        foreign.push(container);
+        continue;
+      }
+      managed.push(container);
+      // Everything later passes read of the container is read now, while it is in cache.
+      const stack = container.labels[LABEL.stack] ?? '';
+      const service = container.labels[LABEL.service] ?? '';
+      const slot = container.labels[LABEL.slot] ?? '';
+      const svc = catalog.byStack.get(stack)?.get(service);
+      if (svc && svc.slotBase >= 0 && isReplicatedSlot(slot, svc.spec.deploy.replicas)) {
+        const position = svc.slotBase + Number(slot) - 1;
+        const list = replicatedSlots[position];
+        if (list) {
+          list.push(container);
+          // Several containers for one slot: no facts, the passes compare them one by one.
+          slotFacts[position] = 0;
+          if (list.length === 2) lists.push(list);
+        } else {
+          replicatedSlots[position] = [container];
+          slotFacts[position] = packFacts({
+            node: here.node,
+            availability: here.availability,
+            eligible: svc.eligibleNames.has(node.name),
+            rank: candidateRank(container, svc.hash),
+            judged: judgeContainer(container, isReplicaName(container.name, svc, slot), { hash: svc.hash, image: svc.base.Image, runsOnce: svc.spec.runsOnce === true }),
+          });
+        }
+        continue;
+      }
+      const key = svc?.key ?? serviceKey(stack, service);
+      let slots = otherSlots.get(key);
+      if (!slots) otherSlots.set(key, (slots = new Map()));
+      addTo(slots, slot, container);
     }
-    const key = svc?.key ?? serviceKey(stack, service);
-    let slots = otherSlots.get(key);
-    if (!slots) otherSlots.set(key, (slots = new Map()));
-    addTo(slots, slot, c);
+    foreignByNode.set(node.name, foreign.sort(byNameThenId));
+    publishingByNode.set(node.name, publishing);
   }
   for (const slots of otherSlots.values()) for (const list of slots.values()) if (list.length > 1) lists.push(list);
   // A slot rarely has more than one container; when it has, their order must not depend on Docker's.
   for (const list of lists) list.sort((a, b) => cmp(a.node, b.node) || byNameThenId(a, b));
-  return { nodes, availability: nodeAvailability(cluster, observed, lost), managed, replicatedSlots, otherSlots, foreignByNode, byName: new Map() };
+  return { nodes, availability, nodeNames, managed, replicatedSlots, slotFacts, otherSlots, foreignByNode, publishingByNode };
 }
 
 function byNameThenId(a: ObservedContainer, b: ObservedContainer): number {

@@ -16,10 +16,11 @@
 // A replica no node can take is reported with the reason of every node, never dropped.
 import type { DesiredState } from '../../manifests/model.js';
 import type { ObservedContainer, ObservedState } from '../../docker/types.js';
-import { compileCatalog, replicatedSlots, type Catalog, type CatalogService } from './catalog.js';
+import { compileCatalog, replicatedSlotName, type Catalog, type CatalogService } from './catalog.js';
 import { candidateOrder, candidateRank, containersOfSlot, indexObserved, type ObservedIndex } from './observed-index.js';
 import { groupKey, PlacementLedger, type Rejection } from './placement-ledger.js';
 import { constraintRejection, describeUnplaceable, downRejection } from './unplaceable-reason.js';
+import { factsAvailability, factsEligible, factsNode, factsRank, hasFacts } from './slot-facts.js';
 
 export interface Placement {
   stack: string;
@@ -66,6 +67,8 @@ export interface ScheduledSlot extends Omit<Placement, 'node'> {
   svc: CatalogService;
   /** Every container of this cluster labelled with this slot, on any node. */
   observed: readonly ObservedContainer[];
+  /** Packed facts of the slot's only container, read by the index (slot-facts.ts); 0 when it has none or several. */
+  facts: number;
   node?: string;
   unplaceable?: Unplaceable;
 }
@@ -136,7 +139,8 @@ export function scheduleCatalog(catalog: Catalog, index: ObservedIndex, options:
 }
 
 function rank(st: SlotState, index: ObservedIndex): number {
-  if (st.candidates.some((c) => index.availability.get(c.node) === 'up')) return 0;
+  const up = hasFacts(st.facts) ? st.candidates.length > 0 && factsAvailability(st.facts) === 'up' : st.candidates.some((c) => index.availability.get(c.node) === 'up');
+  if (up) return 0;
   return st.svc.spec.deploy.mode === 'global' ? 1 : 2;
 }
 
@@ -145,22 +149,25 @@ const NO_CANDIDATES: readonly ObservedContainer[] = [];
 /** Appends the slots of `svc` with their containers and the candidates that may keep their place. */
 function addSlotStates(out: SlotState[], svc: CatalogService, index: ObservedIndex): void {
   if (svc.spec.deploy.mode !== 'global') {
-    for (const slot of replicatedSlots(svc.spec.deploy.replicas)) out.push(slotState(svc, slot, index));
+    // Slot i + 1 sits at slotBase + i of the index (containersOfSlot, without parsing the slot back).
+    for (let i = 0; i < svc.spec.deploy.replicas; i++) {
+      const position = svc.slotBase + i;
+      out.push(slotState(svc, replicatedSlotName(i), index.replicatedSlots[position] ?? NO_CANDIDATES, index.slotFacts[position] ?? 0, index));
+    }
     return;
   }
   for (const n of svc.eligible) {
     const availability = index.availability.get(n.name);
     // A held node keeps its global replica only if one was seen there; no new one can be created on it.
-    if (availability === 'up') out.push(slotState(svc, n.name, index));
+    if (availability === 'up') out.push(slotState(svc, n.name, containersOfSlot(index, svc, n.name), 0, index));
     else if (availability === 'held') {
-      const st = slotState(svc, n.name, index);
+      const st = slotState(svc, n.name, containersOfSlot(index, svc, n.name), 0, index);
       if (st.candidates.length > 0) out.push(st);
     }
   }
 }
 
-function slotState(svc: CatalogService, slot: string, index: ObservedIndex): SlotState {
-  const observed = containersOfSlot(index, svc, slot);
+function slotState(svc: CatalogService, slot: string, observed: readonly ObservedContainer[], facts: number, index: ObservedIndex): SlotState {
   // Every property set here, so that all slot states share one shape.
   return {
     svc,
@@ -168,7 +175,8 @@ function slotState(svc: CatalogService, slot: string, index: ObservedIndex): Slo
     service: svc.spec.name,
     slot,
     observed,
-    candidates: candidatesOf(observed, svc, slot, index),
+    facts,
+    candidates: hasFacts(facts) ? (usableByFacts(facts) ? observed : NO_CANDIDATES) : candidatesOf(observed, svc, slot, index),
     node: undefined,
     sticky: false,
     displaced: undefined,
@@ -188,23 +196,34 @@ function candidatesOf(all: readonly ObservedContainer[], svc: CatalogService, sl
   return all.filter((c) => usable(c, svc, slot, index)).sort((a, b) => held(a) - held(b) || byPreference(a, b));
 }
 
+/** `usable` of a replicated slot's only container, from its facts. */
+function usableByFacts(facts: number): boolean {
+  const availability = factsAvailability(facts);
+  return (availability === 'up' || availability === 'held') && factsEligible(facts);
+}
+
 function usable(c: ObservedContainer, svc: CatalogService, slot: string, index: ObservedIndex): boolean {
   const availability = index.availability.get(c.node);
   return (availability === 'up' || availability === 'held') && svc.eligibleNames.has(c.node) && (svc.spec.deploy.mode !== 'global' || c.node === slot);
 }
 
 function keepInPlace(st: SlotState, maxRank: number, index: ObservedIndex, ledger: PlacementLedger): void {
+  // With facts, the one candidate is the slot's only container: its rank, node and the
+  // node's availability come from them, and the container itself is not read again.
+  const facts = hasFacts(st.facts) ? st.facts : 0;
   for (const c of st.candidates) {
-    if (candidateRank(c, st.svc.hash) > maxRank) continue;
-    if (st.displacedBy?.has(c.node)) continue;
+    if ((facts ? factsRank(facts) : candidateRank(c, st.svc.hash)) > maxRank) continue;
+    const node = facts ? (index.nodeNames[factsNode(facts)] as string) : c.node;
+    if (st.displacedBy?.has(node)) continue;
     // Nothing can be done on a held node; its replica keeps its place (and its share of the ledger).
-    const rejection = index.availability.get(c.node) === 'held' ? undefined : ledger.admit(c.node, st.svc, st.slot);
+    const availability = facts ? factsAvailability(facts) : index.availability.get(node);
+    const rejection = availability === 'held' ? undefined : ledger.admit(node, st.svc, st.slot);
     if (rejection) {
-      (st.displacedBy ??= new Map()).set(c.node, rejection.detail);
+      (st.displacedBy ??= new Map()).set(node, rejection.detail);
       continue;
     }
-    ledger.record(c.node, st.svc, st.slot);
-    st.node = c.node;
+    ledger.record(node, st.svc, st.slot);
+    st.node = node;
     st.sticky = true;
     return;
   }

@@ -22,6 +22,7 @@ import type { ObservedState } from '../docker/types.js';
 import { formatHelp, parseOptions, UsageError, type OptionSpecs } from './options.js';
 import { repoOpener, REF_OPTION, REPO_OPTIONS } from './repo-options.js';
 import type { CommandIO } from './io.js';
+import { planJson } from '../reconcile/report/plan-json.js';
 
 const OPTIONS: OptionSpecs = {
   ...REPO_OPTIONS,
@@ -72,7 +73,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
     observed = await engine.observe(desired);
   }
   const plan = engine.plan(desired, observed, { selfHeal: desired.cluster.sync.selfHeal, prune: desired.cluster.sync.prune, commit: desired.revision, mode: 'sync' });
-  io.out(format === 'json' ? JSON.stringify(plan, null, 2) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+  io.out(format === 'json' ? planJson(plan) : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
   const changes = plan.actions.length > 0;
   return options['detailed-exitcode'] && changes ? 2 : 0;
 }

@@ -3,7 +3,8 @@
 // and quarantines a commit whose tasks turn unhealthy, heals a hand-made
 // `docker service update`, prunes a service dropped from Git, and a task reaches another
 // service's tasks by name across nodes on the stack's overlay network (dnsrr: no IPVS here),
-// and reports a worker an operator drained while Swarm moves its tasks (and never undrains it).
+// reports a worker an operator drained while Swarm moves its tasks (and never undrains it), and
+// configures the routing mesh (VIP and ingress port) as Compose asks; no IPVS here to carry traffic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,7 @@ import { httpGet, waitFor } from '../support/wait.js';
 import { dockerRequest } from '../support/docker-socket.js';
 
 const WEB_PORT = 18480;
+const MESH_PORT = 18482;
 const ZONES: Record<string, string> = { 'node-a': 'a', 'node-b': 'b', 'node-c': 'c' };
 const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
@@ -27,6 +29,8 @@ interface Shape {
   withApi: boolean;
   /** The probe is pinned to node-c until the drain test lets Swarm move it. */
   probeOnC: boolean;
+  /** A service published through the routing mesh (ingress, VIP), added last. */
+  withMesh?: boolean;
 }
 
 function services(s: Shape): Record<string, unknown> {
@@ -36,7 +40,9 @@ function services(s: Shape): Record<string, unknown> {
   (web.deploy as Record<string, unknown>).endpoint_mode = 'dnsrr';
   const probe = webService(s.probeOnC ? { constraints: ['node.name==node-c'] } : {});
   const api = webService({ replicas: s.apiReplicas, environment: { GEN: String(s.apiGen) } });
-  return { web, probe, ...(s.withApi ? { api } : {}) };
+  // The routing mesh's defaults: a VIP and an ingress-published port (no IPVS here to carry traffic).
+  const mesh = webService({ replicas: 2, port: MESH_PORT });
+  return { web, probe, ...(s.withApi ? { api } : {}), ...(s.withMesh ? { mesh } : {}) };
 }
 
 async function serviceJson(swarm: TestSwarm, name: string): Promise<{ Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] } }; Mode: { Replicated?: { Replicas: number } } }; UpdateStatus?: { State: string } }> {
@@ -211,6 +217,21 @@ test('engine swarm: deploy, scale, roll, revert and quarantine, heal, prune, nam
         await setAvailability(swarm, 'node-c', 'active');
       }
       t.diagnostic(`drain test ${seconds(since)}`);
+    });
+
+    await t.test('the routing mesh is configured as Compose asks: a VIP on the stack network and the ingress, the port published in ingress mode', async () => {
+      // This kernel has no IPVS, so no traffic crosses the mesh; what Flotilla owns is the spec Swarm accepted.
+      await commit({ withMesh: true }, 'add a service behind the routing mesh');
+      await reconcileExpecting(flotilla, 'success');
+      const inspected = JSON.parse(await swarm.docker(['service', 'inspect', 'shop_mesh']))[0] as { Endpoint: { Spec: { Mode: string; Ports?: unknown[] }; Ports?: unknown[]; VirtualIPs?: Array<{ NetworkID: string; Addr: string }> } };
+      const ingressPort = { Protocol: 'tcp', TargetPort: 80, PublishedPort: MESH_PORT, PublishMode: 'ingress' };
+      assert.equal(inspected.Endpoint.Spec.Mode, 'vip');
+      assert.deepEqual(inspected.Endpoint.Spec.Ports, [ingressPort]);
+      assert.deepEqual(inspected.Endpoint.Ports, [ingressPort], 'Swarm published the port on the ingress network');
+      const networkOf = async (id: string): Promise<string> => swarm.docker(['network', 'inspect', id, '--format', '{{.Name}}']);
+      const vipNetworks = (await Promise.all((inspected.Endpoint.VirtualIPs ?? []).map((v) => networkOf(v.NetworkID)))).sort();
+      assert.deepEqual(vipNetworks, ['ingress', 'shop_default'], `virtual IPs: ${JSON.stringify(inspected.Endpoint.VirtualIPs)}`);
+      assert.equal((await runningTasks(swarm, 'shop_mesh')).length, 2);
     });
   } finally {
     closeFlotilla();

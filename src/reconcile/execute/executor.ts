@@ -1,5 +1,6 @@
 // Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
-// *when*: services in depends_on order (independent services in parallel), after the
+// *when*: first the removals that make room for other replicas, then services in depends_on
+// order (independent services in parallel; fixed addresses first, start-order.ts), after the
 // dependencies' depends_on conditions hold (dependency-wait.ts), new replicas all
 // at once, replacements in batches of `update_config.parallelism` with each batch gated on
 // health, removals (scale-down, prune, drain) in parallel batches of the same size, and a
@@ -8,10 +9,11 @@
 import { setMaxListeners } from 'node:events';
 import type { DesiredState, ServiceSpec, UpdateConfig } from '../../manifests/model.js';
 import { DEFAULT_UPDATE_CONFIG } from '../../manifests/normalize-service.js';
-import type { Action, ContainerAction, Plan } from '../plan/actions.js';
+import type { Action, ContainerAction, Plan, RemoveAction } from '../plan/actions.js';
 import { Semaphore } from './semaphore.js';
 import { ContainerSteps, INTERRUPTED } from './container-steps.js';
 import { waitForDependencies } from './dependency-wait.js';
+import { addressWaits } from './start-order.js';
 import type { ExecuteOptions, ExecutionResult, Halt, ServiceFailure } from './execution-types.js';
 
 interface ServiceWork {
@@ -31,17 +33,37 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const halt: Halt = { halted: false, ...(desired.cluster.sync.revert && !options.rollback ? { interrupt: new AbortController() } : {}) };
   const steps = new ContainerSteps(options, new Map<string, Semaphore>(), options.perNodeConcurrency ?? 8, desired.cluster.registries ?? [], halt);
   const work = groupByService(plan.actions, desired);
+  const waits = addressWaits(work.map((w) => ({ key: w.key, stack: w.stack, ...(w.spec ? { spec: w.spec } : {}), starts: w.actions.some((a) => a.type !== 'remove') })));
   const failures: ServiceFailure[] = [];
   const touched = new Set<string>();
   let executed = 0;
   let paused = false;
+
+  // Removals that free a host port or a name for another service's replica go first, all of
+  // them, before any service starts: services roll in parallel, so in any service's own turn
+  // such a removal could come after the replica that needs the room (or, with the old side of
+  // a replace, race its own replacement for the name). Each stops with its own service's
+  // grace period; a failed one is a failure of the run, and the replica that needed the room
+  // fails on its own.
+  const roomMaking = plan.actions.filter((a): a is RemoveAction => a.type === 'remove' && a.makesRoomFor !== undefined);
+  const roomOutcomes = await Promise.all(roomMaking.map((a) => steps.run(a, specOf(desired, a.stack, a.service), false, 0)));
+  let roomOk = true;
+  roomOutcomes.forEach((reason, i) => {
+    const a = roomMaking[i] as RemoveAction;
+    executed++;
+    touched.add(`${a.stack}/${a.service}`);
+    if (typeof reason === 'string') {
+      roomOk = false;
+      failures.push(failureOf(a, reason));
+    }
+  });
 
   const tasks = new Map<string, Promise<boolean>>();
   const runService = async (w: ServiceWork): Promise<boolean> => {
     const deps = (w.spec?.dependsOn ?? []).map((d) => tasks.get(`${w.stack}/${d}`)).filter((t): t is Promise<boolean> => t !== undefined);
     const depsOk = (await Promise.all(deps)).every(Boolean);
     // Not a dependency: only its order matters, so a failure there does not skip this service.
-    await Promise.allSettled(addressHolders(w, work).map((key) => tasks.get(key)));
+    await Promise.allSettled((waits.get(w.key) ?? []).map((key) => tasks.get(key)));
     if (halt.halted) {
       options.onEvent?.({ phase: 'skipped', stack: w.stack, service: w.service, message: `not changed: the rollout stopped (${halt.reason ?? 'another service failed'})` });
       return false;
@@ -68,44 +90,8 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const results = await Promise.allSettled(tasks.values());
   const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (crashed) throw crashed.reason;
-  const ok = results.every((r) => r.status === 'fulfilled' && r.value);
+  const ok = roomOk && results.every((r) => r.status === 'fulfilled' && r.value);
   return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
-}
-
-/**
- * The services of the same stack that this one must come after because they take a fixed
- * `ipv4_address` on a network it joins with an address Docker picks: IPAM hands out the
- * lowest free address, so a replica started first could take the fixed one and the other
- * service's start fails with "Address already in use" (traefik's corpus file does exactly
- * this). Compose leaves it to chance; starting the fixed addresses first leaves none.
- */
-function addressHolders(w: ServiceWork, work: readonly ServiceWork[]): string[] {
-  if (!w.spec || w.actions.every((a) => a.type === 'remove')) return [];
-  const own = w.spec.networkEndpoints ?? {};
-  const dynamic = new Set(w.spec.networks.filter((n) => own[n]?.ipv4Address === undefined));
-  if (dynamic.size === 0) return [];
-  return work
-    .filter((o) => o !== w && o.stack === w.stack && o.spec !== undefined)
-    .filter((o) => Object.entries(o.spec?.networkEndpoints ?? {}).some(([network, e]) => e.ipv4Address !== undefined && dynamic.has(network)))
-    // Waiting must not close a loop: not on a service that fixes an address this one's
-    // network needs the other way round, nor on one that depends on this one.
-    .filter((o) => !addressHoldersLoop(o, w) && !dependsOn(o, w.service, work, new Set()))
-    .map((o) => o.key);
-}
-
-function dependsOn(from: ServiceWork, service: string, work: readonly ServiceWork[], seen: Set<string>): boolean {
-  if (seen.has(from.key)) return false;
-  seen.add(from.key);
-  return (from.spec?.dependsOn ?? []).some((d) => {
-    if (d === service) return true;
-    const next = work.find((o) => o.stack === from.stack && o.service === d);
-    return next !== undefined && dependsOn(next, service, work, seen);
-  });
-}
-
-function addressHoldersLoop(holder: ServiceWork, w: ServiceWork): boolean {
-  const holderDynamic = new Set((holder.spec?.networks ?? []).filter((n) => holder.spec?.networkEndpoints?.[n]?.ipv4Address === undefined));
-  return Object.entries(w.spec?.networkEndpoints ?? {}).some(([network, e]) => e.ipv4Address !== undefined && holderDynamic.has(network));
 }
 
 /**
@@ -159,13 +145,13 @@ function groupByService(actions: readonly Action[], desired: DesiredState): Serv
       ensures.set(where, [...(ensures.get(where) ?? []), action]);
       continue;
     }
-    // A removal that frees a port or name for another service runs in that service's turn.
-    const owner = (action.type === 'remove' && action.makesRoomFor) || action;
-    const key = `${owner.stack}/${owner.service}`;
+    // Removals that make room run before every service (executePlan).
+    if (action.type === 'remove' && action.makesRoomFor !== undefined) continue;
+    const key = `${action.stack}/${action.service}`;
     let w = byKey.get(key);
     if (!w) {
-      const spec = desired.stacks.find((s) => s.name === owner.stack)?.services.find((s) => s.name === owner.service);
-      w = { key, stack: owner.stack, service: owner.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
+      const spec = specOf(desired, action.stack, action.service);
+      w = { key, stack: action.stack, service: action.service, ...(spec ? { spec } : {}), resources: [], actions: [] };
       byKey.set(key, w);
     }
     w.actions.push(action);
@@ -185,16 +171,15 @@ interface RollResult {
 }
 
 /**
- * One service: room-making removes, then new replicas and starts together, then replaced
+ * One service: new replicas and starts together, then replaced
  * replicas batch by batch, then the remaining removes. Failures are judged against
  * `max_failure_ratio` over the replicas this rollout touches.
  */
 async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt): Promise<RollResult> {
   const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
-  const makeRoom = w.actions.filter((a) => a.type === 'remove' && (a.kind === 'make-room' || a.makesRoomFor !== undefined));
   const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
   const replaces = w.actions.filter((a) => a.type === 'replace');
-  const removes = w.actions.filter((a) => a.type === 'remove' && a.kind !== 'make-room' && a.makesRoomFor === undefined);
+  const removes = w.actions.filter((a) => a.type === 'remove');
   const total = fresh.length + replaces.length;
   const failures: ServiceFailure[] = [];
   let executed = 0;
@@ -239,7 +224,6 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     }
   };
 
-  await runRemovals(makeRoom);
   let verdict = judge(await runBatch(fresh));
   const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
   for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
@@ -268,6 +252,10 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
 function removalBatchSize(config: UpdateConfig | undefined): number {
   if (config === undefined || config.parallelism === 0) return Number.MAX_SAFE_INTEGER;
   return config.parallelism;
+}
+
+function specOf(desired: DesiredState, stack: string, service: string): ServiceSpec | undefined {
+  return desired.stacks.find((s) => s.name === stack)?.services.find((s) => s.name === service);
 }
 
 function failureOf(action: ContainerAction, reason: string): ServiceFailure {

@@ -97,9 +97,9 @@ export interface RemoveAction extends ActionBase {
   slot?: string;
   container: ObservedContainer;
   /**
-   * Set when the removal was moved ahead to free a name or host port for another service's
-   * replica: it must run with that service, just before it, not with its own (services run
-   * in parallel, so its own service's turn could come after the taker's start).
+   * Set when the removal was moved ahead to free a name or host port for a replica (of
+   * another service, or its own replacement): the executor runs every such removal before any
+   * service starts, since services roll in parallel and no service's own turn is early enough.
    */
   makesRoomFor?: { stack: string; service: string };
 }

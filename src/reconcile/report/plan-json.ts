@@ -2,7 +2,8 @@
 // container's environment as Docker takes it, so the values of encrypted env files are in
 // them in clear; printed, they would land in CI logs. Every body or spec labelled
 // `flotilla.sealed-env` names those variables, and their values print as <sealed> below it,
-// as the text and Markdown plans already show them.
+// as the text and Markdown plans already show them. File content (a Swarm config or secret
+// to create) prints as its size only: a config may hold a value of an encrypted .env.
 import { LABEL } from '../../docker/labels.js';
 
 export const SEALED_VALUE = '<sealed>';
@@ -20,9 +21,15 @@ function sealEnvironment(value: unknown, sealed: ReadonlySet<string>): unknown {
   const names = new Set([...sealed, ...sealedNames(object.Labels)]);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(object)) {
-    out[key] = key === 'Env' && Array.isArray(v) ? v.map((entry) => sealEntry(entry, names)) : sealEnvironment(v, names);
+    if (key === 'Env' && Array.isArray(v)) out[key] = v.map((entry) => sealEntry(entry, names));
+    else if (key === 'content' && isBase64Content(v)) out[key] = `<${Buffer.from(v.base64, 'base64').length} bytes>`;
+    else out[key] = sealEnvironment(v, names);
   }
   return out;
+}
+
+function isBase64Content(v: unknown): v is { base64: string } {
+  return v !== null && typeof v === 'object' && typeof (v as { base64?: unknown }).base64 === 'string';
 }
 
 function sealedNames(labels: unknown): string[] {

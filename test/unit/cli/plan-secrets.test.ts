@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCommand } from '../../../src/cli/plan.js';
+import { planJson } from '../../../src/reconcile/report/plan-json.js';
 import type { CommandIO } from '../../../src/cli/io.js';
 import { cleanup, clusterFiles, LocalRepo, swarmClusterFiles } from '../review/support.js';
 
@@ -55,3 +56,17 @@ for (const target of ['hosts', 'swarm'] as const) {
   });
 }
 
+
+test('the JSON plan prints a file object\'s content as its size, and seals env below a sealed-env label, wherever they sit', () => {
+  const plan = {
+    actions: [
+      { type: 'config-create', name: 'shop_dsn-0123456789', content: { base64: Buffer.from(`postgres://app:${SECRET_NEW}@db/app`).toString('base64') } },
+      { type: 'service-update', spec: { Labels: { 'flotilla.sealed-env': JSON.stringify({ DB_PASSWORD: 'digest' }) }, TaskTemplate: { ContainerSpec: { Env: [`DB_PASSWORD=${SECRET_NEW}`, 'MODE=prod'] } } } },
+    ],
+  };
+  const out = planJson(plan);
+  assert.ok(!out.includes(SECRET_NEW), out);
+  const parsed = JSON.parse(out) as { actions: Array<{ content?: string; spec?: { TaskTemplate: { ContainerSpec: { Env: string[] } } } }> };
+  assert.equal(parsed.actions[0]?.content, `<${`postgres://app:${SECRET_NEW}@db/app`.length} bytes>`);
+  assert.deepEqual(parsed.actions[1]?.spec?.TaskTemplate.ContainerSpec.Env, ['DB_PASSWORD=<sealed>', 'MODE=prod']);
+});

@@ -61,3 +61,44 @@ test('a depends_on the other way round is kept, and does not deadlock', async ()
   assert.equal(await flow.run(), 'success');
   assert.deepEqual(starts, ['shop-app', 'shop-app', 'shop-app', 'shop-proxy'], starts.join(', '));
 });
+
+const NETWORKS = `networks:
+  n1: { ipam: { config: [{ subnet: 172.31.1.0/24 }] } }
+  n2: { ipam: { config: [{ subnet: 172.31.2.0/24 }] } }
+  n3: { ipam: { config: [{ subnet: 172.31.3.0/24 }] } }
+`;
+
+test('address waits that would close a loop with depends_on are left out: the rollout finishes', { timeout: 10_000 }, async () => {
+  const flow = await startFlow();
+  // dns holds n1's fixed address and depends on cache; app joins n1 (waits for dns) and holds
+  // n2's; cache joins n2 (would wait for app): app -> dns -> cache -> app.
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: `services:
+  dns:
+    image: dns:1
+    depends_on: [cache]
+    networks: { n1: { ipv4_address: 172.31.1.10 } }
+  app:
+    image: app:1
+    networks: { n1: {}, n2: { ipv4_address: 172.31.2.10 } }
+  cache:
+    image: cache:1
+    networks: [n2]
+${NETWORKS}` });
+  assert.equal(await flow.run(), 'success');
+});
+
+test('a loop of address waits alone (three networks) is broken too', { timeout: 10_000 }, async () => {
+  const flow = await startFlow();
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: `services:
+  a:
+    image: a:1
+    networks: { n1: {}, n3: { ipv4_address: 172.31.3.10 } }
+  b:
+    image: b:1
+    networks: { n2: {}, n1: { ipv4_address: 172.31.1.10 } }
+  c:
+    image: c:1
+    networks: { n3: {}, n2: { ipv4_address: 172.31.2.10 } }
+${NETWORKS}` });
+  assert.equal(await flow.run(), 'success');
+});

@@ -45,3 +45,45 @@ test('renaming a service that holds a fixed port removes the old replica before 
     assert.deepEqual(here, [`${name}: removed shop-web-${name}`, `${name}: started shop-frontend-${name}`], here.join('; '));
   }
 });
+
+test('a service taking the port of another service\'s replaced replica: the old one goes first, with its own grace period, and both start', async () => {
+  const flow = await startFlow();
+  const compose = (apiPorts: string, webPorts: string): string => `services:
+  api:
+    image: api:1
+${apiPorts}    deploy: { mode: global }
+  web:
+    image: web:1
+    ports: [${webPorts}]
+    stop_grace_period: 2m
+    deploy: { mode: global }
+`;
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: compose('', '"80:80"') });
+  assert.equal(await flow.run(), 'success');
+  const order: string[] = [];
+  for (const [name, node] of flow.nodes) {
+    const names = new Map((await node.listContainers()).map((c) => [c.id, c.name]));
+    const stop = node.stopContainer.bind(node);
+    node.stopContainer = async (id: string, grace?: number) => {
+      // A slow stop, as a real one is: whatever does not wait for it comes first.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await stop(id);
+      order.push(`${name}: stopped ${names.get(id) ?? id} (grace ${grace ?? 'default'})`);
+    };
+    const create = node.createContainer.bind(node);
+    node.createContainer = async (n, body, platform) => {
+      order.push(`${name}: create ${n}`);
+      return create(n, body, platform);
+    };
+  }
+  // api takes 80, web moves to 8080: web's old replica holds both the port and web's name.
+  flow.source.commit({ [COMPOSE]: compose('    ports: ["80:80"]\n', '"8080:80"') });
+  assert.equal(await flow.run(), 'success', order.join('; '));
+  for (const [name, node] of flow.nodes) {
+    const here = order.filter((line) => line.startsWith(`${name}: `));
+    assert.equal(here[0], `${name}: stopped shop-web-${name} (grace 120)`, here.join('; '));
+    // api is replaced too (its ports changed); what matters is that both creates come after web's old replica went.
+    for (const svc of ['api', 'web']) assert.ok(here.indexOf(`${name}: create shop-${svc}-${name}`) > 0, here.join('; '));
+    assert.deepEqual((await node.listContainers()).map((c) => `${c.name} ${c.state}`).sort(), [`shop-api-${name} running`, `shop-web-${name} running`]);
+  }
+});

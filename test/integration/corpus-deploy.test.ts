@@ -102,6 +102,8 @@ test('the corpus deploys unchanged on a real fleet: every replica running, healt
     // A real node's engine listens at /var/run/docker.sock, which traefik mounts; these test
     // nodes listen elsewhere, so for this run the path leads to node-a's engine.
     if (!existsSync(DOCKER_SOCKET)) {
+      // A link left dangling by an interrupted run points nowhere: replacing it loses nothing.
+      if (lstatSync(DOCKER_SOCKET, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(DOCKER_SOCKET);
       symlinkSync(fleet.nodes[0]!.socketPath, DOCKER_SOCKET);
       madeSocketLink = true;
     }

@@ -1,6 +1,6 @@
 // Runs a plan. It does no thinking about *what* to do (the planner did); it decides only
-// *when*: first the removals that make room for other replicas, then services in depends_on
-// order (independent services in parallel; fixed addresses first, start-order.ts), after the
+// *when*: services in depends_on order (independent services in parallel; fixed addresses
+// first, start-order.ts; removals moved ahead to make room just in time, room-making.ts), after the
 // dependencies' depends_on conditions hold (dependency-wait.ts), new replicas all
 // at once, replacements in batches of `update_config.parallelism` with each batch gated on
 // health, removals (scale-down, prune, drain) in parallel batches of the same size, and a
@@ -14,6 +14,7 @@ import { Semaphore } from './semaphore.js';
 import { ContainerSteps, INTERRUPTED } from './container-steps.js';
 import { waitForDependencies } from './dependency-wait.js';
 import { addressWaits } from './start-order.js';
+import { RoomMaking } from './room-making.js';
 import type { ExecuteOptions, ExecutionResult, Halt, ServiceFailure } from './execution-types.js';
 
 interface ServiceWork {
@@ -39,24 +40,13 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   let executed = 0;
   let paused = false;
 
-  // Removals that free a host port or a name for another service's replica go first, all of
-  // them, before any service starts: services roll in parallel, so in any service's own turn
-  // such a removal could come after the replica that needs the room (or, with the old side of
-  // a replace, race its own replacement for the name). Each stops with its own service's
-  // grace period; a failed one is a failure of the run, and the replica that needed the room
-  // fails on its own.
-  const roomMaking = plan.actions.filter((a): a is RemoveAction => a.type === 'remove' && a.makesRoomFor !== undefined);
-  const roomOutcomes = await Promise.all(roomMaking.map((a) => steps.run(a, specOf(desired, a.stack, a.service), false, 0)));
-  let roomOk = true;
-  roomOutcomes.forEach((reason, i) => {
-    const a = roomMaking[i] as RemoveAction;
-    executed++;
-    touched.add(`${a.stack}/${a.service}`);
-    if (typeof reason === 'string') {
-      roomOk = false;
-      failures.push(failureOf(a, reason));
-    }
-  });
+  const room = new RoomMaking(
+    plan.actions.filter((a): a is RemoveAction => a.type === 'remove' && a.makesRoomFor !== undefined),
+    async (a) => {
+      const reason = await steps.run(a, specOf(desired, a.stack, a.service), false, 0);
+      return typeof reason === 'string' ? failureOf(a, reason) : undefined;
+    },
+  );
 
   const tasks = new Map<string, Promise<boolean>>();
   const runService = async (w: ServiceWork): Promise<boolean> => {
@@ -79,7 +69,7 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
       return false;
     }
     await Promise.all(w.resources.map((resource) => steps.ensureResource(resource)));
-    const result = await rollService(w, steps, options, halt);
+    const result = await rollService(w, steps, options, halt, room);
     executed += result.executed;
     if (result.executed > 0) touched.add(w.key);
     failures.push(...result.failures);
@@ -90,8 +80,13 @@ export async function executePlan(plan: Plan, desired: DesiredState, options: Ex
   const results = await Promise.allSettled(tasks.values());
   const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (crashed) throw crashed.reason;
-  const ok = roomOk && results.every((r) => r.status === 'fulfilled' && r.value);
-  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures, touched: [...touched], executed, wantsRevert: halt.halted };
+  for (const a of room.started) {
+    executed++;
+    touched.add(`${a.stack}/${a.service}`);
+  }
+  const ok = results.every((r) => r.status === 'fulfilled' && r.value);
+  // A room-making removal that failed is reported by each service that needed it: once here.
+  return { outcome: ok ? 'converged' : paused ? 'paused' : 'failed', failures: [...new Set(failures)], touched: [...touched], executed, wantsRevert: halt.halted };
 }
 
 /**
@@ -145,7 +140,7 @@ function groupByService(actions: readonly Action[], desired: DesiredState): Serv
       ensures.set(where, [...(ensures.get(where) ?? []), action]);
       continue;
     }
-    // Removals that make room run before every service (executePlan).
+    // Removals that make room run when a service needs them (room-making.ts).
     if (action.type === 'remove' && action.makesRoomFor !== undefined) continue;
     const key = `${action.stack}/${action.service}`;
     let w = byKey.get(key);
@@ -175,7 +170,7 @@ interface RollResult {
  * replicas batch by batch, then the remaining removes. Failures are judged against
  * `max_failure_ratio` over the replicas this rollout touches.
  */
-async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt): Promise<RollResult> {
+async function rollService(w: ServiceWork, steps: ContainerSteps, options: ExecuteOptions, halt: Halt, room: RoomMaking): Promise<RollResult> {
   const config: UpdateConfig = (options.rollback ? w.spec?.deploy.rollbackConfig : w.spec?.deploy.updateConfig) ?? DEFAULT_UPDATE_CONFIG;
   const fresh = w.actions.filter((a) => a.type === 'create' || a.type === 'start');
   const replaces = w.actions.filter((a) => a.type === 'replace');
@@ -224,7 +219,9 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     }
   };
 
-  let verdict = judge(await runBatch(fresh));
+  // The room its replicas need, just in time; a removal that failed counts as a failed replica.
+  const roomFailures = fresh.length + replaces.length > 0 ? await room.ensure(room.beforeStart(w.stack, w.service)) : [];
+  let verdict = judge([...roomFailures, ...(await runBatch(fresh))]);
   const batchSize = config.parallelism === 0 ? Math.max(1, replaces.length) : config.parallelism;
   for (let i = 0; i < replaces.length && verdict === 'go' && !halt.halted; i += batchSize) {
     if (i > 0 && config.delayMs > 0) await options.clock.sleep(config.delayMs, options.signal);
@@ -234,6 +231,7 @@ async function rollService(w: ServiceWork, steps: ContainerSteps, options: Execu
     verdict = judge(await runBatch(batch));
   }
   if (verdict === 'go' && !halt.halted) {
+    failures.push(...(await room.ensure(room.ownRemovals(w.stack, w.service))));
     await runRemovals(removes);
   } else if (verdict === 'pause') {
     options.onEvent?.({ phase: 'paused', stack: w.stack, service: w.service, message: `rollout paused (failure_action: pause): ${failures[failures.length - 1]?.reason ?? ''}` });

@@ -98,8 +98,9 @@ export interface RemoveAction extends ActionBase {
   container: ObservedContainer;
   /**
    * Set when the removal was moved ahead to free a name or host port for a replica (of
-   * another service, or its own replacement): the executor runs every such removal before any
-   * service starts, since services roll in parallel and no service's own turn is early enough.
+   * another service, or its own replacement): the executor runs it once, when the first
+   * service that needs it done is about to start (room-making.ts), since services roll in
+   * parallel and its own service's turn may come too late.
    */
   makesRoomFor?: { stack: string; service: string };
 }

@@ -87,3 +87,30 @@ ${apiPorts}    deploy: { mode: global }
     assert.deepEqual((await node.listContainers()).map((c) => `${c.name} ${c.state}`).sort(), [`shop-api-${name} running`, `shop-web-${name} running`]);
   }
 });
+
+test('room is made only for a service that starts: when both services wait on a dependency that fails, the old replica keeps running', async () => {
+  const flow = await startFlow({ nodeOptions: { behaviours: { 'db:2': { turnsUnhealthy: true, imageHealthcheck: true } } } });
+  const compose = (db: string, apiPorts: string, webPorts: string): string => `services:
+  db:
+    image: ${db}
+    deploy: { mode: global, update_config: { failure_action: pause } }
+  api:
+    image: api:1
+    depends_on: [db]
+${apiPorts}    deploy: { mode: global }
+  web:
+    image: web:1
+    depends_on: [db]
+    ports: [${webPorts}]
+    deploy: { mode: global }
+`;
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: compose('db:1', '', '"80:80"') });
+  assert.equal(await flow.run(), 'success');
+  // db fails and pauses; api and web, which wait on it, are skipped: web's old replica must stay.
+  flow.source.commit({ [COMPOSE]: compose('db:2', '    ports: ["80:80"]\n', '"8080:80"') });
+  assert.notEqual(await flow.run(), 'success');
+  for (const [name, node] of flow.nodes) {
+    const web = (await node.listContainers()).filter((c) => c.name.startsWith('shop-web-'));
+    assert.deepEqual(web.map((c) => `${c.name} ${c.state}`), [`shop-web-${name} running`], `${name}: web kept its replica`);
+  }
+});

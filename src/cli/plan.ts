@@ -8,13 +8,8 @@ import { resolve } from 'node:path';
 import { loadDesiredState } from '../manifests/load.js';
 import { readDigestKey } from '../manifests/file-digest.js';
 import { formatProblem } from '../manifests/problems.js';
-import { NodePool } from '../docker/node-pool.js';
 import { EngineNode } from '../docker/engine-node.js';
-import { systemClock } from '../clock.js';
-import type { Engine } from '../engine/engine.js';
-import { HostsEngine } from '../engine/hosts/hosts-engine.js';
-import { EngineSelector } from '../engine/select-engine.js';
-import { SwarmEngine } from '../engine/swarm/swarm-engine.js';
+import { planningEngine } from '../engine/planning-engine.js';
 import { renderPlanText } from '../reconcile/report/render-plan-text.js';
 import { renderPlanMarkdown } from '../reconcile/report/render-plan-markdown.js';
 import { withEmptyNodes } from '../review/synthetic-observed.js';
@@ -58,7 +53,7 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const desired = loaded.state;
   const base = options.base as string | undefined;
   // The engine the commit's cluster.yaml names: containers per node on plain hosts, services on a swarm.
-  const engine = planEngine();
+  const engine = planningEngine((spec) => EngineNode.fromSpec(spec));
   let observed: ObservedState;
   if (base !== undefined) {
     const baseLoaded = await loadDesiredState(await open(base), clusterPath ?? loaded.clusterPath, loadOptions);
@@ -78,8 +73,3 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   return options['detailed-exitcode'] && changes ? 2 : 0;
 }
 
-/** One observation, one plan: no grace period to wait out, no health gate (nothing is executed). */
-function planEngine(): Engine {
-  const hosts = new HostsEngine({ pool: new NodePool((spec) => EngineNode.fromSpec(spec)), clock: systemClock, nodeGraceMs: Number.POSITIVE_INFINITY, healthGate: false });
-  return new EngineSelector(hosts, (swarm) => new SwarmEngine(swarm));
-}

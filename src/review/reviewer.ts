@@ -5,12 +5,9 @@
 // pull request, so a burst of pushes costs one review of the newest head.
 import type { AgeKeyring } from '../manifests/secrets/age-identities.js';
 import type { Logger } from '../log.js';
-import { NodePool, type NodeFactory } from '../docker/node-pool.js';
+import type { NodeFactory } from '../docker/node-pool.js';
 import type { Engine } from '../engine/engine.js';
-import { HostsEngine } from '../engine/hosts/hosts-engine.js';
-import { EngineSelector } from '../engine/select-engine.js';
-import { SwarmEngine } from '../engine/swarm/swarm-engine.js';
-import { systemClock } from '../clock.js';
+import { planningEngine } from '../engine/planning-engine.js';
 import type { GitSource } from '../sync/git-source.js';
 import type { PullRequestEvent, WebhookProviderName } from '../sync/webhooks/types.js';
 import { isCommitId } from '../sync/webhooks/payload-fields.js';
@@ -38,13 +35,6 @@ export interface ReviewerOptions {
   engine?: Engine;
 }
 
-/** Plain hosts through a pool of the review's own; a swarm through its managers (when trusted). */
-export function reviewEngine(nodeFactory: NodeFactory): Engine {
-  // An endless grace period: a review cannot know how long a node has been down, so it never plans a reschedule.
-  const hosts = new HostsEngine({ pool: new NodePool(nodeFactory), clock: systemClock, nodeGraceMs: Number.POSITIVE_INFINITY, healthGate: false });
-  return new EngineSelector(hosts, (swarm) => new SwarmEngine(swarm));
-}
-
 export interface ReviewReport {
   outcome: ReviewOutcome['kind'];
   revision: string;
@@ -57,7 +47,7 @@ export class PullRequestReviewer {
 
   constructor(private readonly options: ReviewerOptions) {
     const { source, clusterPath } = options;
-    this.deps = { source, engine: options.engine ?? reviewEngine(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, { ...(options.digestKey ? { digestKey: options.digestKey } : {}), ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}) }), ...(clusterPath ? { clusterPath } : {}) };
+    this.deps = { source, engine: options.engine ?? planningEngine(options.nodeFactory), desired: new DesiredStateCache(source, clusterPath, undefined, { ...(options.digestKey ? { digestKey: options.digestKey } : {}), ...(options.ageKeys ? { ageKeys: options.ageKeys } : {}) }), ...(clusterPath ? { clusterPath } : {}) };
     this.queue = new CoalescingQueue(
       async (event) => void (await this.review(event)),
       (err, event) => options.log.error({ err, provider: event.provider, repository: event.apiRepository, pullRequest: event.number }, 'pull request review failed'),

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RegistryAuthResolver } from '../../../src/docker/registry/auth-resolver.js';
-import { reviewEngine } from '../../../src/review/reviewer.js';
+import { planningEngine } from '../../../src/engine/planning-engine.js';
 import { createLogger, SecretRedactor } from '../../../src/log.js';
 import { DesiredStateCache } from '../../../src/reconcile/rollout/desired-cache.js';
 import { planReview } from '../../../src/review/plan-review.js';
@@ -100,7 +100,7 @@ test('pulls send the registry credential, a refused pull is reverted with its re
 
   // Every surface, read back as text, must not hold the password or the header carrying it.
   const desired = new DesiredStateCache(flow.source, undefined);
-  const review = await planReview({ source: flow.source, desired, engine: reviewEngine((spec) => flow.nodes.get(spec.name) as never) }, flow.source.commit({ [COMPOSE]: compose('3') }));
+  const review = await planReview({ source: flow.source, desired, engine: planningEngine((spec) => flow.nodes.get(spec.name) as never) }, flow.source.commit({ [COMPOSE]: compose('3') }));
   const containers = await Promise.all([...flow.nodes.values()].map((n) => n.listContainers()));
   const surfaces: Record<string, string> = {
     logs: logs.text,

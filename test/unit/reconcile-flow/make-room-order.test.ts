@@ -1,9 +1,9 @@
-// A container removed to free a host port for another service's replica must be gone before
-// that replica starts. Services without depends_on run in parallel, so the removal runs in the
-// taker's turn, not in its own service's (which could come after the taker's start).
+// A container removed to free a host port or a name for another replica must be gone before
+// that replica starts, though services without depends_on run in parallel; it runs once, when
+// the first service that needs it starts, and never for services that are skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterYaml, startFlow } from './flow-harness.js';
+import { clusterYaml, startFlow, type Flow } from './flow-harness.js';
 
 const COMPOSE = 'stacks/shop/compose.yaml';
 const service = (name: string, image: string): string => `services:
@@ -13,23 +13,29 @@ const service = (name: string, image: string): string => `services:
     deploy: { mode: global }
 `;
 
-test('renaming a service that holds a fixed port removes the old replica before the new one starts, on every node', async () => {
-  const flow = await startFlow();
-  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: service('web', 'web:1') });
-  assert.equal(await flow.run(), 'success');
+/**
+ * Records, per node, the stops (slowed, as a real stop is: whatever does not wait for it
+ * comes first), removals, creates and starts of every container, by name, in call order.
+ */
+async function recordContainerCalls(flow: Flow): Promise<(node: string, kinds?: RegExp) => string[]> {
   const order: string[] = [];
   for (const [name, node] of flow.nodes) {
     const names = new Map((await node.listContainers()).map((c) => [c.id, c.name]));
     const stop = node.stopContainer.bind(node);
-    // A slow stop, as a real one is: a start that does not wait for it would come first.
-    node.stopContainer = async (id: string) => {
+    node.stopContainer = async (id: string, grace?: number) => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       await stop(id);
+      order.push(`${name}: stopped ${names.get(id) ?? id} (grace ${grace ?? 'default'})`);
     };
     const remove = node.removeContainer.bind(node);
     node.removeContainer = async (id: string) => {
       await remove(id);
       order.push(`${name}: removed ${names.get(id) ?? id}`);
+    };
+    const create = node.createContainer.bind(node);
+    node.createContainer = async (n, body, platform) => {
+      order.push(`${name}: create ${n}`);
+      return create(n, body, platform);
     };
     const start = node.startContainer.bind(node);
     node.startContainer = async (id: string) => {
@@ -38,10 +44,18 @@ test('renaming a service that holds a fixed port removes the old replica before 
       await start(id);
     };
   }
+  return (node, kinds = /./) => order.filter((line) => line.startsWith(`${node}: `) && kinds.test(line.slice(node.length + 2)));
+}
+
+test('renaming a service that holds a fixed port removes the old replica before the new one starts, on every node', async () => {
+  const flow = await startFlow();
+  flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: service('web', 'web:1') });
+  assert.equal(await flow.run(), 'success');
+  const calls = await recordContainerCalls(flow);
   flow.source.commit({ [COMPOSE]: service('frontend', 'web:1') });
   assert.equal(await flow.run(), 'success');
   for (const name of flow.nodes.keys()) {
-    const here = order.filter((line) => line.startsWith(`${name}: `));
+    const here = calls(name, /^(removed|started) /);
     assert.deepEqual(here, [`${name}: removed shop-web-${name}`, `${name}: started shop-frontend-${name}`], here.join('; '));
   }
 });
@@ -60,27 +74,12 @@ ${apiPorts}    deploy: { mode: global }
 `;
   flow.source.commit({ 'clusters/prod/cluster.yaml': clusterYaml(), [COMPOSE]: compose('', '"80:80"') });
   assert.equal(await flow.run(), 'success');
-  const order: string[] = [];
-  for (const [name, node] of flow.nodes) {
-    const names = new Map((await node.listContainers()).map((c) => [c.id, c.name]));
-    const stop = node.stopContainer.bind(node);
-    node.stopContainer = async (id: string, grace?: number) => {
-      // A slow stop, as a real one is: whatever does not wait for it comes first.
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      await stop(id);
-      order.push(`${name}: stopped ${names.get(id) ?? id} (grace ${grace ?? 'default'})`);
-    };
-    const create = node.createContainer.bind(node);
-    node.createContainer = async (n, body, platform) => {
-      order.push(`${name}: create ${n}`);
-      return create(n, body, platform);
-    };
-  }
+  const calls = await recordContainerCalls(flow);
   // api takes 80, web moves to 8080: web's old replica holds both the port and web's name.
   flow.source.commit({ [COMPOSE]: compose('    ports: ["80:80"]\n', '"8080:80"') });
-  assert.equal(await flow.run(), 'success', order.join('; '));
+  assert.equal(await flow.run(), 'success', [...flow.nodes.keys()].flatMap((n) => calls(n)).join('; '));
   for (const [name, node] of flow.nodes) {
-    const here = order.filter((line) => line.startsWith(`${name}: `));
+    const here = calls(name, /^(stopped|create) /);
     assert.equal(here[0], `${name}: stopped shop-web-${name} (grace 120)`, here.join('; '));
     // api is replaced too (its ports changed); what matters is that both creates come after web's old replica went.
     for (const svc of ['api', 'web']) assert.ok(here.indexOf(`${name}: create shop-${svc}-${name}`) > 0, here.join('; '));
